@@ -1,0 +1,21 @@
+{
+    "name": "Xero Invoice Export",
+    "summary": "Send customer invoices, vendor bills and credit notes to Xero, exactly once",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "license": "LGPL-3",
+    "author": "Xero Invoice Export contributors",
+    "depends": ["account"],
+    "external_dependencies": {"python": ["requests_oauthlib", "cryptography"]},
+    "data": [
+        "security/account_xero_export_security.xml",
+        "security/ir.model.access.csv",
+        "views/xero_connection_views.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "account_xero_export/static/tests/tours/*.js",
+        ],
+    },
+    "installable": True,
+}

@@ -1,0 +1,38 @@
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+
+@tagged("post_install", "-at_install")
+class TestInstall(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "Xero Company B"})
+        cls.manager = new_test_user(cls.env, "xero_manager", groups="account.group_account_manager")
+        cls.invoicing_user = new_test_user(
+            cls.env, "xero_invoicing", groups="account.group_account_invoice"
+        )
+
+    def test_menu_under_invoicing_configuration(self):
+        menu = self.env.ref("account_xero_export.xero_connection_menu")
+        self.assertEqual(menu.parent_id, self.env.ref("account.menu_finance_configuration"))
+        self.assertEqual(menu.action, self.env.ref("account_xero_export.xero_connection_action"))
+
+    def test_one_connection_per_company(self):
+        Connection = self.env["xero.connection"].with_user(self.manager)
+        Connection.create({})
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
+            Connection.create({})
+            self.env.flush_all()
+
+    def test_invoicing_user_cannot_create_connection(self):
+        with self.assertRaises(AccessError):
+            self.env["xero.connection"].with_user(self.invoicing_user).create({})
+
+    def test_other_company_connection_is_invisible(self):
+        other = self.env["xero.connection"].create({"company_id": self.company_b.id})
+        visible = self.env["xero.connection"].with_user(self.manager).search([])
+        self.assertNotIn(other, visible)
