@@ -1,1 +1,1 @@
-from . import test_install, test_ui
+from . import test_install, test_ui, test_xero_client

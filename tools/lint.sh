@@ -6,4 +6,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 ODOO_PY=$(find_odoo_python) || exit 1
 cd "$REPO"
-PATH="$(dirname "$ODOO_PY"):$PATH" "$ODOO_PY" -m pre_commit run --all-files --show-diff-on-failure
+PATH="$(dirname "$ODOO_PY"):$PATH" "$ODOO_PY" -m pre_commit run --all-files

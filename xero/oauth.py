@@ -1,0 +1,307 @@
+"""OAuth 2.0 with Xero: authorization code with PKCE, token exchange and refresh, revocation,
+the `/connections` list, and who authorised (from the id_token).
+
+Built on requests-oauthlib; no storage here: tokens are returned to the caller, who keeps them.
+"""
+
+import base64
+import binascii
+import contextlib
+import ipaddress
+import json
+import logging
+import os
+import threading
+from typing import NamedTuple
+from urllib.parse import quote, urlsplit
+
+import requests
+from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
+from requests_oauthlib import OAuth2Session
+
+from . import errors
+
+_logger = logging.getLogger(__name__)
+# requests-oauthlib and oauthlib log token request and response bodies at DEBUG: tokens must
+# never reach a log, whatever level the server runs at.
+for _name in ("requests_oauthlib", "oauthlib"):
+    logging.getLogger(_name).setLevel(logging.INFO)
+
+LOGIN_URL = "https://login.xero.com"
+IDENTITY_URL = "https://identity.xero.com"
+API_URL = "https://api.xero.com"
+AUTHORIZE_PATH = "/identity/connect/authorize"
+TOKEN_PATH = "/connect/token"
+REVOCATION_PATH = "/connect/revocation"
+CONNECTIONS_PATH = "/connections"
+
+# Apps created on or after 2 March 2026 must ask for granular scopes.
+DEFAULT_SCOPES = (
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "accounting.invoices",
+    "accounting.contacts",
+    "accounting.settings.read",
+)
+# Apps created before 2 March 2026 may keep the broad accounting.transactions until September 2027;
+# such an app asking for accounting.invoices before April 2026 is refused.
+LEGACY_SCOPES = (
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "accounting.transactions",
+    "accounting.contacts",
+    "accounting.settings.read",
+)
+
+DEFAULT_TIMEOUT = (5, 60)
+USER_AGENT_NAME = "account_xero_export"
+DEFAULT_VERSION = "18.0"
+# RFC 7636 allows 43 to 128 characters; longer than requests-oauthlib's 43 costs nothing.
+_CODE_VERIFIER_LENGTH = 64
+
+_INSECURE_TRANSPORT = "OAUTHLIB_INSECURE_TRANSPORT"
+_insecure_lock = threading.Lock()
+_insecure_users = 0
+_insecure_owned = False
+
+
+class AuthorizationRequest(NamedTuple):
+    """Where to send the user, and what the callback needs: the state to compare with the one
+    coming back, and the PKCE verifier to exchange the code with. Keep both server-side: the
+    verifier must never reach the browser."""
+
+    url: str
+    state: str
+    code_verifier: str
+
+
+class XeroOAuth:
+    """A Xero app (client id, optional secret) and where Xero lives.
+
+    Holds the one `requests.Session` that `send` uses, also for `XeroClient`. Without a client
+    secret the app is a PKCE app and sends its client_id in the token request body; with one, it
+    authenticates with HTTP Basic. PKCE is used either way.
+    """
+
+    def __init__(
+        self,
+        client_id,
+        client_secret=None,
+        *,
+        scopes=DEFAULT_SCOPES,
+        login_url=LOGIN_URL,
+        identity_url=IDENTITY_URL,
+        api_url=API_URL,
+        timeout=DEFAULT_TIMEOUT,
+        version=DEFAULT_VERSION,
+    ):
+        if not client_id:
+            raise ValueError("A Xero client id is required.")
+        connect, read = timeout
+        if not (connect > 0 and read > 0):
+            raise ValueError(f"Timeouts must be positive, got {timeout!r}.")
+        self.client_id = client_id
+        self.client_secret = client_secret or None
+        self.scopes = list(scopes)
+        self.login_url = _base_url(login_url)
+        self.identity_url = _base_url(identity_url)
+        self.api_url = _base_url(api_url)
+        self.timeout = (connect, read)
+        self.user_agent = f"{USER_AGENT_NAME}/{version}"
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = self.user_agent
+
+    def send(self, method, url, **kwargs):
+        """Send one request on the shared session with the timeout; return the response, or raise
+        the mapped `XeroError` for a transport failure or an HTTP error."""
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise errors.error_from_exception(exc) from exc
+        return errors.raise_for_response(response)
+
+    def authorization_url(self, redirect_uri, state=None):
+        """Build the URL that starts the consent flow, with a PKCE S256 challenge.
+
+        `state` defaults to a random token; pass one to bind it to something of yours.
+        """
+        oauth_client = WebApplicationClient(self.client_id)
+        code_verifier = oauth_client.create_code_verifier(_CODE_VERIFIER_LENGTH)
+        url = self.login_url + AUTHORIZE_PATH
+        session = OAuth2Session(client=oauth_client, scope=self.scopes, redirect_uri=redirect_uri)
+        with session, _loopback_http_allowed(url):
+            # state=None makes requests-oauthlib draw a random one.
+            url, state = session.authorization_url(
+                url,
+                state=state,
+                code_challenge=oauth_client.create_code_challenge(code_verifier, "S256"),
+                code_challenge_method="S256",
+            )
+        return AuthorizationRequest(url, state, code_verifier)
+
+    def exchange_code(self, code, code_verifier, redirect_uri):
+        """Exchange the callback's code for tokens; return the token dict (access_token,
+        refresh_token, expires_at in epoch seconds, scope as a list, id_token...)."""
+        auth = self._basic_auth()
+        return self._token_request(
+            lambda session, url: session.fetch_token(
+                url,
+                code=code,
+                code_verifier=code_verifier,
+                auth=auth,
+                include_client_id=auth is None,
+                timeout=self.timeout,
+            ),
+            redirect_uri=redirect_uri,
+        )
+
+    def refresh_token(self, refresh_token):
+        """Get new tokens with `refresh_token`; return the new token dict.
+
+        Xero rotates the refresh token: the caller must store the returned one before anything
+        else can fail, or the connection is lost once the old one's grace period ends.
+        """
+        auth = self._basic_auth()
+        body = {} if auth else {"client_id": self.client_id}
+        _logger.info("Refreshing the Xero access token of client %s", self.client_id)
+        return self._token_request(
+            lambda session, url: session.refresh_token(
+                url, refresh_token=refresh_token, auth=auth, timeout=self.timeout, **body
+            )
+        )
+
+    def revoke_token(self, refresh_token):
+        """Revoke the refresh token: Xero also drops every connection it authorised."""
+        auth = self._basic_auth()
+        data = {"token": refresh_token}
+        if auth is None:
+            data["client_id"] = self.client_id
+        self.send("POST", self.identity_url + REVOCATION_PATH, data=data, auth=auth)
+
+    def get_connections(self, access_token, auth_event_id=None):
+        """The tenants this token may use: `[{id, tenantId, tenantName, tenantType,
+        authEventId, ...}]`. `auth_event_id` keeps only those authorised in that consent."""
+        params = {"authEventId": auth_event_id} if auth_event_id else None
+        response = self.send(
+            "GET", self.api_url + CONNECTIONS_PATH, params=params, headers=_bearer(access_token)
+        )
+        return response.json()
+
+    def delete_connection(self, access_token, connection_id):
+        """Disconnect one tenant. `connection_id` is the connection's `id`, not the tenant id."""
+        url = f"{self.api_url}{CONNECTIONS_PATH}/{quote(connection_id, safe='')}"
+        self.send("DELETE", url, headers=_bearer(access_token))
+
+    def _basic_auth(self):
+        if self.client_secret:
+            return requests.auth.HTTPBasicAuth(self.client_id, self.client_secret)
+        return None
+
+    def _token_request(self, call, redirect_uri=None):
+        # A fresh OAuth2Session per request: it keeps the token it fetched on itself, so a shared
+        # one would leak one connection's token into the next call and is not thread-safe.
+        # Beware that requests-oauthlib logs token bodies at DEBUG on its own logger.
+        url = self.identity_url + TOKEN_PATH
+        session = OAuth2Session(self.client_id, redirect_uri=redirect_uri)
+        session.headers["User-Agent"] = self.user_agent
+        for hook in ("access_token_response", "refresh_token_response"):
+            session.register_compliance_hook(hook, errors.raise_for_response)
+        try:
+            with session, _loopback_http_allowed(url):
+                token = call(session, url)
+        except requests.RequestException as exc:
+            raise errors.error_from_exception(exc) from exc
+        except OAuth2Error as exc:
+            # A 2xx answer oauthlib cannot use (no access_token, an error field): HTTP errors
+            # were mapped by the compliance hook before oauthlib saw them.
+            raise errors.XeroAuthenticationError(
+                exc.description or exc.error, error=exc.error
+            ) from exc
+        return dict(token)
+
+
+def id_token_claims(id_token):
+    """The claims of an OpenID Connect id_token, without checking its signature.
+
+    Only for display (who connected): the token came straight from Xero's token endpoint over
+    TLS, and nothing is authorised on the strength of these claims.
+    """
+    try:
+        payload = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (AttributeError, IndexError, binascii.Error, ValueError) as exc:
+        raise ValueError("Not a JWT id_token.") from exc
+    if not isinstance(claims, dict):
+        raise ValueError("Not a JWT id_token.")
+    return claims
+
+
+def authorising_user(token):
+    """Who authorised `token`: `{"name", "email", "xero_userid"}` from its id_token, with
+    empty strings where unknown (no openid scope, or a claim missing)."""
+    claims = id_token_claims(token["id_token"]) if token.get("id_token") else {}
+    name = claims.get("name") or " ".join(
+        filter(None, (claims.get("given_name"), claims.get("family_name")))
+    )
+    return {
+        "name": name,
+        "email": claims.get("email") or "",
+        "xero_userid": claims.get("xero_userid") or "",
+    }
+
+
+def _bearer(access_token):
+    return {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+
+
+def _base_url(url):
+    """Refuse plain http except on loopback, where the local sandbox lives."""
+    url = url.rstrip("/")
+    if not (urlsplit(url).scheme == "https" or _is_loopback_http(url)):
+        raise ValueError(f"Xero URLs must use https (plain http only on loopback): {url}")
+    return url
+
+
+def _is_loopback_http(url):
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    if parts.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname or "").is_loopback
+    except ValueError:
+        return False
+
+
+@contextlib.contextmanager
+def _loopback_http_allowed(url):
+    """Let oauthlib use plain http to `url` if it is on loopback.
+
+    oauthlib refuses http unless OAUTHLIB_INSECURE_TRANSPORT is in os.environ, and has no
+    per-call switch. The local sandbox serves http on loopback, where TLS protects nothing, so
+    the variable is set only while an OAuth call to a loopback URL runs: counted, because Odoo
+    serves requests in threads, and left alone if the process had set it already. Real Xero URLs
+    are https and never get here; plain http elsewhere is refused by `_base_url`.
+    """
+    if not _is_loopback_http(url):
+        yield
+        return
+    global _insecure_users, _insecure_owned
+    with _insecure_lock:
+        if not _insecure_users and _INSECURE_TRANSPORT not in os.environ:
+            os.environ[_INSECURE_TRANSPORT] = "1"
+            _insecure_owned = True
+        _insecure_users += 1
+    try:
+        yield
+    finally:
+        with _insecure_lock:
+            _insecure_users -= 1
+            if not _insecure_users and _insecure_owned:
+                del os.environ[_INSECURE_TRANSPORT]
+                _insecure_owned = False
