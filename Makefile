@@ -1,5 +1,5 @@
 # The two commands the README names are `make setup` and `make test`; the rest are conveniences.
-.PHONY: setup test lint sandbox
+.PHONY: setup test lint sandbox bench
 
 setup:
 	@bash tools/setup.sh
@@ -13,3 +13,7 @@ lint:
 # The sandbox is standard-library Python: any python3 runs it.
 sandbox:
 	@python3 -m xero_sandbox
+
+# Figures, not pass/fail: how many requests a second the sandbox answers.
+bench:
+	@python3 -m xero_sandbox.bench
