@@ -25,7 +25,7 @@ for arg in "$@"; do
     esac
 done
 cd "$ADDONS_DIR"
-PYTHONPATH="$REPO/tools${PYTHONPATH:+:$PYTHONPATH}" "$ODOO_PY" -m pytest \
+XERO_TEMPLATE_DB="$TEMPLATE_DB" PYTHONPATH="$REPO/tools${PYTHONPATH:+:$PYTHONPATH}" "$ODOO_PY" -m pytest \
     -p pytest_no_skip -p no:cacheprovider -c "$ADDON/pyproject.toml" --rootdir "$ADDON" \
     --odoo-config "$ODOO_CONF" --odoo-database "$TEST_DB" --odoo-http \
     "${args[@]}"
