@@ -11,6 +11,8 @@
         "security/account_xero_export_security.xml",
         "security/ir.model.access.csv",
         "views/xero_connection_views.xml",
+        "views/xero_setup_wizard_views.xml",
+        "views/xero_templates.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -1,1 +1,10 @@
-from . import xero_connection
+from . import (
+    xero_account,
+    xero_category_account,
+    xero_connection,
+    xero_connection_secret,
+    xero_oauth_state,
+    xero_partner_link,
+    xero_tax_mapping,
+    xero_tax_rate,
+)

@@ -1,4 +1,43 @@
-from odoo import fields, models
+import logging
+import os
+import time
+
+import psycopg2.errors
+
+from odoo import _, api, fields, models, modules, tools
+from odoo.exceptions import UserError
+
+from ..xero import (
+    DEFAULT_SCOPES,
+    LEGACY_SCOPES,
+    XeroAuthenticationError,
+    XeroClient,
+    XeroError,
+    XeroNotFoundError,
+    XeroOAuth,
+    XeroTransientError,
+)
+from ..xero.client import REFRESH_MARGIN
+from ..xero.crypto import SecretCipher, SecretCipherError
+from ..xero.oauth import API_URL, IDENTITY_URL, LOGIN_URL, authorising_user, id_token_claims
+
+_logger = logging.getLogger(__name__)
+
+CALLBACK_PATH = "/xero/connect/callback"
+INVOICE_STATUSES = [
+    ("DRAFT", "Draft"),
+    ("SUBMITTED", "Awaiting approval"),
+    ("AUTHORISED", "Approved"),
+]
+KEY_HELP = (
+    "python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+
+
+def server_setting(name):
+    """A setting fixed for the whole server: `xero_<name>` in the Odoo configuration file, or
+    `XERO_<NAME>` in the environment. Partners deploying many databases set them once there."""
+    return tools.config.get(f"xero_{name}") or os.environ.get(f"XERO_{name.upper()}") or None
 
 
 class XeroConnection(models.Model):
@@ -23,6 +62,512 @@ class XeroConnection(models.Model):
         readonly=True,
     )
 
+    # The Xero app. Values fixed in the server configuration win over these fields.
+    client_id = fields.Char("Client ID", groups="account.group_account_manager")
+    client_secret = fields.Char(
+        compute="_compute_client_secret",
+        inverse="_inverse_client_secret",
+        groups="account.group_account_manager",
+        help="Optional: PKCE is used either way. Stored encrypted and never shown again.",
+    )
+    has_client_secret = fields.Boolean(compute="_compute_client_secret")
+    app_from_server = fields.Boolean(
+        "App set by the server",
+        compute="_compute_app_from_server",
+        help="The client id, secret and Xero URLs come from the server configuration.",
+    )
+    scope_mode = fields.Selection(
+        [
+            ("granular", "Granular scopes (apps created on or after 2 March 2026)"),
+            ("broad", "accounting.transactions (apps created before 2 March 2026)"),
+        ],
+        default="granular",
+        required=True,
+        groups="account.group_account_manager",
+    )
+    login_url = fields.Char("Login URL", default=LOGIN_URL, required=True)
+    identity_url = fields.Char("Identity URL", default=IDENTITY_URL, required=True)
+    api_url = fields.Char("API URL", default=API_URL, required=True)
+    redirect_uri = fields.Char(
+        "Redirect URI",
+        compute="_compute_redirect_uri",
+        help="Register this URI in your Xero app (developer.xero.com > My Apps).",
+    )
+
+    # The organisation
+    tenant_id = fields.Char("Tenant ID", readonly=True, copy=False)
+    xero_connection_id = fields.Char("Xero Connection ID", readonly=True, copy=False)
+    organisation_name = fields.Char("Organisation", readonly=True, copy=False)
+    short_code = fields.Char(readonly=True, copy=False, help="Used in links into Xero.")
+    base_currency = fields.Char(readonly=True, copy=False)
+    country_code = fields.Char("Country", readonly=True, copy=False)
+    enabled_currencies = fields.Char(
+        readonly=True, copy=False, help="Currencies the organisation accepts, base included."
+    )
+    connected_by = fields.Char(readonly=True, copy=False)
+    connected_by_email = fields.Char(readonly=True, copy=False)
+    connected_at = fields.Datetime(readonly=True, copy=False)
+    scopes_granted = fields.Char(readonly=True, copy=False)
+
+    # What is sent
+    purchase_account_id = fields.Many2one(
+        "xero.account",
+        "Purchase Account Reference",
+        domain="[('connection_id', '=', id), ('usage', '=', 'purchase')]",
+    )
+    sales_account_id = fields.Many2one(
+        "xero.account",
+        "Sales Account Reference",
+        domain="[('connection_id', '=', id), ('usage', '=', 'sales')]",
+    )
+    category_account_ids = fields.One2many(
+        "xero.category.account", "connection_id", "Account per Product Category"
+    )
+    tax_mapping_ids = fields.One2many("xero.tax.mapping", "connection_id", "Tax Mapping")
+    invoice_status = fields.Selection(
+        INVOICE_STATUSES,
+        "Status in Xero",
+        default="DRAFT",
+        required=True,
+        help="The status new documents get in Xero.",
+    )
+    untaxed_purchase_rate_id = fields.Many2one(
+        "xero.tax.rate",
+        "Rate for Untaxed Purchase Lines",
+        domain="[('connection_id', '=', id), ('for_purchases', '=', True)]",
+        help="Bill lines without an Odoo tax, on documents that have taxes elsewhere.",
+    )
+    untaxed_sale_rate_id = fields.Many2one(
+        "xero.tax.rate",
+        "Rate for Untaxed Sales Lines",
+        domain="[('connection_id', '=', id), ('for_sales', '=', True)]",
+        help="Invoice lines without an Odoo tax, on documents that have taxes elsewhere.",
+    )
+    send_attachments = fields.Boolean(
+        "Attach Documents",
+        default=True,
+        help="Attach the invoice PDF (customer side) or the vendor's scanned bill (supplier "
+        "side) to the document in Xero.",
+    )
+    app_url = fields.Char(
+        "Xero App URL",
+        default="https://go.xero.com",
+        required=True,
+        help="Where links into Xero point.",
+    )
+    partner_link_ids = fields.One2many("xero.partner.link", "connection_id", "Contacts in Xero")
+    account_ids = fields.One2many("xero.account", "connection_id", "Xero Chart of Accounts")
+    tax_rate_ids = fields.One2many("xero.tax.rate", "connection_id", "Xero Tax Rates")
+
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "A company has one Xero connection."),
     ]
+
+    def _compute_client_secret(self):
+        stored = self._secret_records().filtered("client_secret").connection_id
+        for connection in self:
+            connection.client_secret = False
+            connection.has_client_secret = bool(
+                server_setting("client_secret") or connection in stored
+            )
+
+    def _inverse_client_secret(self):
+        for connection in self.filtered("client_secret"):
+            connection._write_secret(client=connection.client_secret)
+
+    def _compute_app_from_server(self):
+        self.app_from_server = bool(server_setting("client_id"))
+
+    def _compute_redirect_uri(self):
+        for connection in self:
+            connection.redirect_uri = connection.get_base_url() + CALLBACK_PATH
+
+    # ------------------------------------------------------------------ entry points
+
+    @api.model
+    def action_open_company_connection(self):
+        """Invoicing > Configuration > Xero: the current company's connection, made if needed."""
+        connection = self._for_company(self.env.company)
+        if not connection:
+            self.check_access("create")
+            connection = self.create({"company_id": self.env.company.id})
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": connection.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    @api.model
+    def _for_company(self, company):
+        return self.search([("company_id", "=", company.id)], limit=1)
+
+    def action_start_session(self):
+        self.ensure_one()
+        self.check_access("write")
+        if not self._app_client_id():
+            raise UserError(
+                _(
+                    "Enter the Client ID of your Xero app first (developer.xero.com > My Apps), "
+                    "and register %(uri)s as its redirect URI.",
+                    uri=self.redirect_uri,
+                )
+            )
+        self._cipher()  # fail here, before the user goes to Xero, when no key is configured
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/xero/connect/start?connection_id={self.id}",
+            "target": "self",
+        }
+
+    def action_open_setup(self):
+        self.ensure_one()
+        self.check_access("write")
+        if not self.tenant_id:
+            raise UserError(_("Start a Xero session first: no organisation is chosen yet."))
+        wizard = self.env["xero.setup.wizard"].create(
+            {"connection_id": self.id, "step": "accounts"}
+        )
+        return wizard._action_open()
+
+    def action_disconnect(self):
+        """Forget the organisation's tokens, at Xero too when it can be reached. What was sent
+        stays as it is, links included."""
+        self.ensure_one()
+        self.check_access("write")
+        token = self._read_token()
+        warning = None
+        if token:
+            oauth = self._oauth()
+            try:
+                if self.xero_connection_id:
+                    try:
+                        oauth.delete_connection(
+                            self._client().access_token(), self.xero_connection_id
+                        )
+                    except XeroNotFoundError:
+                        _logger.info("Xero connection of %s was already removed", self.company_id)
+                oauth.revoke_token(self._read_token().get("refresh_token"))
+            except XeroError as exc:
+                _logger.warning("Xero could not be told of the disconnection: %s", exc)
+                warning = _(
+                    "Disconnected in Odoo, but Xero could not be reached (%(error)s): remove "
+                    "the connection in Xero too (Settings > Connected apps).",
+                    error=exc,
+                )
+        self._write_secret(token=None)
+        self.write({"state": "disconnected"})
+        if warning:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "sticky": True,
+                    "message": warning,
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
+        return True
+
+    # ------------------------------------------------------------------ sending
+
+    def _xero_account_for(self, category, side):
+        """The Xero account for a line of `category` on the `side` ("purchase" or "sale"): the
+        closest category (or parent) with an override, else the account reference."""
+        self.ensure_one()
+        field = "purchase_account_id" if side == "purchase" else "sales_account_id"
+        overrides = {
+            line.categ_id: line[field] for line in self.category_account_ids if line[field]
+        }
+        while category:
+            if category in overrides:
+                return overrides[category]
+            category = category.parent_id
+        return self[field]
+
+    def _xero_contact_link(self, partner):
+        self.ensure_one()
+        return self.partner_link_ids.filtered(lambda link: link.partner_id == partner)[:1]
+
+    def _deep_link(self, kind, xero_id):
+        """Where a document is in Xero's web app (kind: "Invoices" or "CreditNotes")."""
+        self.ensure_one()
+        base = self._app_url("app_url").rstrip("/")
+        if kind == "CreditNotes":
+            return (
+                f"{base}/organisationlogin/default.aspx?shortcode={self.short_code}"
+                f"&redirecturl=/AccountsPayable/ViewCreditNote.aspx?creditNoteID={xero_id}"
+            )
+        return f"{base}/app/{self.short_code}/invoicing/view/{xero_id}"
+
+    # ------------------------------------------------------------------ the Xero client
+
+    def _app_client_id(self):
+        return server_setting("client_id") or self.sudo().client_id
+
+    def _app_url(self, name):
+        return server_setting(name) or self[name]
+
+    def _oauth(self):
+        self.ensure_one()
+        secret = server_setting("client_secret") or self._secrets().get(self.id, {}).get("client")
+        scopes = LEGACY_SCOPES if self.sudo().scope_mode == "broad" else DEFAULT_SCOPES
+        try:
+            return XeroOAuth(
+                self._app_client_id(),
+                secret,
+                scopes=scopes,
+                login_url=self._app_url("login_url"),
+                identity_url=self._app_url("identity_url"),
+                api_url=self._app_url("api_url"),
+                version=modules.get_manifest("account_xero_export")["version"],
+            )
+        except ValueError as exc:
+            raise UserError(
+                _(
+                    "The Xero app settings of %(company)s are wrong: %(error)s",
+                    company=self.company_id.name,
+                    error=exc,
+                )
+            ) from exc
+
+    def _client(self):
+        """A client for this connection's organisation; refreshed tokens are stored at once."""
+        self.ensure_one()
+        return XeroClient(self._oauth(), self._read_token, refresher=self._refresh_token)
+
+    def _refresh_token(self, stale_token):
+        """Refresh the access token, once across all workers.
+
+        Runs in a cursor of its own, under a row lock on the connection's secret: a second worker
+        waits, then finds the token already fresh and uses it. The rotated refresh token is
+        committed with that cursor at once, so a rollback of the caller's transaction can never
+        lose it (the old one dies 30 minutes later).
+        """
+        self.ensure_one()
+        # Pending writes first: in tests the refresh cursor shares this transaction, and must
+        # neither miss them nor have them flushed over its own afterwards.
+        self.env.flush_all()
+        for _attempt in range(3):
+            try:
+                token = self._refresh_token_locked()
+                break
+            except psycopg2.errors.SerializationFailure:
+                # Another worker refreshed while this one waited for the lock, and this
+                # transaction's snapshot is older than its commit: look again in a new one.
+                continue
+        else:
+            raise XeroTransientError(_("The Xero token could not be refreshed: try again."))
+        # The caller's snapshot predates the commit too: remember the new token for it.
+        self._token_memo()[self.id] = token
+        return token
+
+    def _refresh_token_locked(self):
+        error = None
+        with self.env.registry.cursor() as cr:
+            env = self.env(cr=cr, su=True)
+            cr.execute(
+                "SELECT id FROM xero_connection_secret WHERE connection_id = %s FOR UPDATE",
+                [self.id],
+                log_exceptions=False,
+            )
+            connection = env[self._name].browse(self.id)
+            token = connection._read_token()
+            if not token:
+                raise XeroAuthenticationError(_("Not connected to Xero."))
+            if token.get("expires_at", 0) - time.time() <= REFRESH_MARGIN:
+                try:
+                    token = connection._oauth().refresh_token(token["refresh_token"])
+                    connection._write_secret(token=token)
+                except XeroAuthenticationError as exc:
+                    # Raised once the cursor is committed, so that the new state is kept.
+                    error = exc
+                    if exc.error == "invalid_grant":
+                        connection.state = "reauth"
+                        _logger.warning(
+                            "Xero refused the refresh token of %s", connection.company_id
+                        )
+        # Likewise, let the caller see what the refresh cursor wrote.
+        self.env["xero.connection.secret"].invalidate_model()
+        self.invalidate_recordset(["state"])
+        if error:
+            raise error
+        return token
+
+    def _xero_call(self, method, *args, **kwargs):
+        """Call a client method; Xero's errors become a UserError naming the organisation."""
+        self.ensure_one()
+        try:
+            return getattr(self._client(), method)(*args, **kwargs)
+        except XeroAuthenticationError as exc:
+            raise UserError(
+                _(
+                    "Xero refused the connection of %(company)s (%(error)s): click Start Xero "
+                    "Session to authorise it again.",
+                    company=self.company_id.name,
+                    error=exc,
+                )
+            ) from exc
+        except XeroError as exc:
+            raise UserError(_("Xero answered with an error: %(error)s", error=exc)) from exc
+
+    # ------------------------------------------------------------------ authorisation
+
+    def _authorization_request(self):
+        """Where to send the user to authorise the app, with its PKCE verifier."""
+        self.ensure_one()
+        return self._oauth().authorization_url(self.redirect_uri)
+
+    def _complete_authorization(self, code, code_verifier):
+        """Exchange the callback's code, keep the token and who authorised, and return the
+        setup wizard that chooses the organisation (when several) and the accounts."""
+        self.ensure_one()
+        oauth = self._oauth()
+        token = oauth.exchange_code(code, code_verifier, self.redirect_uri)
+        tenants = oauth.get_connections(token["access_token"], _auth_event_id(token))
+        if not tenants:
+            raise UserError(_("No Xero organisation was authorised: start again and choose one."))
+        user = authorising_user(token)
+        self._write_secret(token=token)
+        self.write(
+            {
+                "connected_by": user["name"],
+                "connected_by_email": user["email"],
+                "connected_at": fields.Datetime.now(),
+                "scopes_granted": " ".join(_scopes(token)),
+                "tenant_id": False,
+                "xero_connection_id": False,
+            }
+        )
+        wizard = self.env["xero.setup.wizard"].create(
+            {
+                "connection_id": self.id,
+                "step": "organisation",
+                "tenant_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "xero_connection_id": tenant["id"],
+                            "tenant_id": tenant["tenantId"],
+                            "name": tenant.get("tenantName") or tenant["tenantId"],
+                        },
+                    )
+                    for tenant in tenants
+                    if tenant.get("tenantType", "ORGANISATION") == "ORGANISATION"
+                ],
+            }
+        )
+        if len(wizard.tenant_ids) == 1:
+            wizard.tenant_choice_id = wizard.tenant_ids
+            wizard.action_choose_organisation()
+        return wizard
+
+    def _set_organisation(self, tenant_id, xero_connection_id):
+        """Adopt this organisation: its details, currencies, chart of accounts and tax rates."""
+        self.ensure_one()
+        self.write({"tenant_id": tenant_id, "xero_connection_id": xero_connection_id})
+        organisation = self._xero_call("get_organisation", tenant_id)
+        currencies = self._xero_call("get_currencies", tenant_id)
+        codes = [organisation.get("BaseCurrency")] + [c["Code"] for c in currencies]
+        self.write(
+            {
+                "organisation_name": organisation.get("Name"),
+                "short_code": organisation.get("ShortCode"),
+                "base_currency": organisation.get("BaseCurrency"),
+                "country_code": organisation.get("CountryCode"),
+                "enabled_currencies": ",".join(sorted(set(filter(None, codes)))),
+            }
+        )
+        self._sync_chart()
+
+    def _sync_chart(self):
+        """Load Xero's live chart of accounts and tax rates into the local copies."""
+        self.ensure_one()
+        accounts = self._xero_call("get_accounts", self.tenant_id)
+        tax_rates = self._xero_call("get_tax_rates", self.tenant_id)
+        self.env["xero.account"]._sync(self, accounts)
+        self.env["xero.tax.rate"]._sync(self, tax_rates)
+
+    # ------------------------------------------------------------------ secrets
+
+    def _cipher(self):
+        keys = server_setting("encryption_key")
+        if not keys:
+            raise UserError(
+                _(
+                    "Xero tokens are encrypted with a key kept outside the database, and none is "
+                    "set: add xero_encryption_key to the Odoo server configuration file, or "
+                    "XERO_ENCRYPTION_KEY to Odoo's environment. Make a key with: %(command)s",
+                    command=KEY_HELP,
+                )
+            )
+        try:
+            return SecretCipher(keys)
+        except SecretCipherError as exc:
+            raise UserError(
+                _("The Xero encryption key is not usable: %(error)s", error=exc)
+            ) from exc
+
+    def _secret_records(self):
+        return self.env["xero.connection.secret"].sudo().search([("connection_id", "in", self.ids)])
+
+    def _secrets(self):
+        """{connection id: {"token": dict or None, "client": str or None}}, decrypted."""
+        records = self._secret_records()
+        if not records:
+            return {}
+        cipher = self._cipher()
+        return {
+            record.connection_id.id: {
+                "token": record.token and cipher.decrypt(record.token),
+                "client": record.client_secret and cipher.decrypt(record.client_secret),
+            }
+            for record in records
+        }
+
+    def _token_memo(self):
+        """Tokens refreshed in other transactions during this one (see _refresh_token)."""
+        return self.env.cr.cache.setdefault("xero_tokens", {})
+
+    def _read_token(self):
+        self.ensure_one()
+        memo = self._token_memo()
+        if self.id not in memo:
+            memo[self.id] = self._secrets().get(self.id, {}).get("token")
+        return memo[self.id]
+
+    def _write_secret(self, **values):
+        """Store `token` and/or `client` (the client secret), encrypted; None wipes.
+
+        What is not replaced is re-encrypted with the current key, so that after a key rotation
+        every secret moves to the new key at the next token refresh."""
+        self.ensure_one()
+        cipher = self._cipher()
+        field_of = {"token": "token", "client": "client_secret"}
+        vals = {field_of[key]: value and cipher.encrypt(value) for key, value in values.items()}
+        record = self._secret_records()
+        if record:
+            for name in set(field_of.values()) - set(vals):
+                vals[name] = record[name] and cipher.rotate(record[name])
+            record.write(vals)
+        else:
+            record.create(dict(vals, connection_id=self.id))
+        if "token" in values:
+            self._token_memo()[self.id] = values["token"]
+
+
+def _auth_event_id(token):
+    """The consent this token came from, to list only the organisations chosen in it: Xero's
+    access tokens are JWTs with an `authentication_event_id` claim."""
+    try:
+        return id_token_claims(token["access_token"]).get("authentication_event_id")
+    except ValueError:
+        return None
+
+
+def _scopes(token):
+    scope = token.get("scope") or []
+    return scope.split() if isinstance(scope, str) else list(scope)

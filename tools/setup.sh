@@ -75,6 +75,10 @@ write_config() {
     addons_path=$(for d in "$odoo_root/odoo/addons" "$odoo_root/addons"; do
         [ -d "$d" ] && printf '%s,' "$d"
     done)
+    # The key that encrypts Xero tokens stays outside the database (here, the configuration).
+    [ -s "$BUILD/encryption.key" ] || "$ODOO_PY" -c \
+        'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' \
+        >"$BUILD/encryption.key"
     cat >"$ODOO_CONF" <<CONF
 [options]
 addons_path = ${addons_path}${ADDONS_DIR}
@@ -84,6 +88,7 @@ dbfilter = ^${TEST_DB}\$
 list_db = False
 http_interface = 127.0.0.1
 log_level = warn
+xero_encryption_key = $(cat "$BUILD/encryption.key")
 CONF
 }
 

@@ -1,1 +1,1 @@
-
+from . import xero_setup_wizard

@@ -18,21 +18,12 @@ registry.category("web_tour.tours").add("account_xero_export_menu", {
             run: "click",
         },
         {
-            content: "Create the company's connection",
-            trigger: ".o_list_button_add",
-            run: "click",
-        },
-        {
-            content: "A new connection is not connected",
+            content: "The company's connection opens, not connected yet",
             trigger: ".o_statusbar_status .o_arrow_button_current:contains(Not connected)",
         },
         {
-            content: "Save it",
-            trigger: ".o_form_button_save",
-            run: "click",
-        },
-        {
-            trigger: ".o_form_saved",
+            content: "It offers to start a Xero session",
+            trigger: "button[name=action_start_session]:contains(Start Xero Session)",
         },
     ],
 });

@@ -1,0 +1,50 @@
+import logging
+
+from odoo import _, http
+from odoo.exceptions import AccessError, UserError
+from odoo.http import request
+
+_logger = logging.getLogger(__name__)
+
+
+class XeroConnectController(http.Controller):
+    """The two ends of "Start Xero Session": off to Xero, and back from it."""
+
+    @http.route("/xero/connect/start", type="http", auth="user", methods=["GET"])
+    def start(self, connection_id=None, **kwargs):
+        try:
+            connection = request.env["xero.connection"].browse(int(connection_id or 0)).exists()
+            if not connection:
+                raise UserError(_("This Xero connection does not exist."))
+            connection.check_access("write")
+            url = request.env["xero.oauth.state"]._begin(connection, request.session.sid)
+        except (AccessError, UserError, ValueError) as exc:
+            return self._error_page(exc)
+        return request.redirect(url, local=False)
+
+    @http.route("/xero/connect/callback", type="http", auth="public", methods=["GET"])
+    def callback(self, state=None, code=None, error=None, **kwargs):
+        if not request.session.uid:
+            return self._error_page(
+                _(
+                    "Sign in to Odoo in this browser, then start the Xero session again: the "
+                    "authorisation can only be completed by the Odoo user who started it."
+                )
+            )
+        try:
+            wizard = request.env["xero.oauth.state"]._complete(
+                state, request.session.sid, code=code, error=error
+            )
+        except (AccessError, UserError) as exc:
+            return self._error_page(exc)
+        return request.redirect(
+            f"/odoo/action-account_xero_export.xero_setup_wizard_action/{wizard.id}"
+        )
+
+    def _error_page(self, error):
+        message = error.args[0] if isinstance(error, Exception) else error
+        return request.render(
+            "account_xero_export.xero_connect_error",
+            {"message": message},
+            status=400,
+        )

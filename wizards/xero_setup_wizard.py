@@ -1,0 +1,251 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.xero_connection import INVOICE_STATUSES
+from ..xero import XeroError, XeroNotFoundError
+
+
+def _category_commands(lines):
+    """Commands that replace the category lines of a wizard or connection with `lines`."""
+    return [(5, 0, 0)] + [
+        (
+            0,
+            0,
+            {
+                "categ_id": line.categ_id.id,
+                "purchase_account_id": line.purchase_account_id.id,
+                "sales_account_id": line.sales_account_id.id,
+            },
+        )
+        for line in lines
+    ]
+
+
+class XeroSetupWizard(models.TransientModel):
+    """Select your Account Category, review parameters, and Integrate!
+
+    Organisation (when several were authorised) -> accounts and taxes from Xero's live chart ->
+    review -> Integrate, which is the only step that writes to the connection.
+    """
+
+    _name = "xero.setup.wizard"
+    _description = "Xero Setup"
+
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="connection_id.company_id")
+    step = fields.Selection(
+        [
+            ("organisation", "Organisation"),
+            ("accounts", "Accounts and taxes"),
+            ("review", "Review"),
+        ],
+        required=True,
+        default="accounts",
+    )
+    tenant_ids = fields.One2many("xero.setup.wizard.tenant", "wizard_id")
+    tenant_choice_id = fields.Many2one(
+        "xero.setup.wizard.tenant", "Organisation to connect", domain="[('wizard_id', '=', id)]"
+    )
+    organisation_name = fields.Char(related="connection_id.organisation_name")
+    base_currency = fields.Char(related="connection_id.base_currency")
+    enabled_currencies = fields.Char(related="connection_id.enabled_currencies")
+    purchase_account_id = fields.Many2one(
+        "xero.account",
+        "Purchase Account Reference",
+        domain="[('connection_id', '=', connection_id), ('usage', '=', 'purchase')]",
+    )
+    sales_account_id = fields.Many2one(
+        "xero.account",
+        "Sales Account Reference",
+        domain="[('connection_id', '=', connection_id), ('usage', '=', 'sales')]",
+    )
+    category_line_ids = fields.One2many("xero.setup.wizard.category", "wizard_id")
+    tax_line_ids = fields.One2many("xero.setup.wizard.tax", "wizard_id")
+    invoice_status = fields.Selection(
+        INVOICE_STATUSES, "Status in Xero", required=True, default="DRAFT"
+    )
+    unmapped_tax_count = fields.Integer(compute="_compute_unmapped_tax_count")
+
+    @api.depends("tax_line_ids.tax_rate_id")
+    def _compute_unmapped_tax_count(self):
+        for wizard in self:
+            wizard.unmapped_tax_count = len(
+                wizard.tax_line_ids.filtered(lambda line: not line.tax_rate_id)
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        for wizard in wizards.filtered(lambda w: w.step == "accounts"):
+            wizard._load_accounts_step()
+        return wizards
+
+    def _action_open(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Select your Account Category, review parameters, and Integrate!"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_choose_organisation(self):
+        self.ensure_one()
+        if not self.tenant_choice_id:
+            raise UserError(_("Choose the Xero organisation to send documents to."))
+        connection = self.connection_id
+        # Organisations authorised but not chosen are disconnected again at Xero, so the app is
+        # connected to nothing it does not use.
+        others = self.tenant_ids - self.tenant_choice_id
+        if others:
+            client = connection._client()
+            oauth = client.oauth
+            for tenant in others:
+                try:
+                    oauth.delete_connection(client.access_token(), tenant.xero_connection_id)
+                except XeroNotFoundError:
+                    continue
+                except XeroError as exc:
+                    raise UserError(
+                        _(
+                            "Xero could not disconnect %(name)s: %(error)s",
+                            name=tenant.name,
+                            error=exc,
+                        )
+                    ) from exc
+        connection._set_organisation(
+            self.tenant_choice_id.tenant_id, self.tenant_choice_id.xero_connection_id
+        )
+        self.step = "accounts"
+        self._load_accounts_step()
+        return self._action_open()
+
+    def _load_accounts_step(self):
+        """Fill the step from the connection and Xero's live chart, proposing a Xero tax rate for
+        every tax not mapped yet by matching rates."""
+        self.ensure_one()
+        connection = self.connection_id
+        connection._sync_chart()
+        mapped = {m.tax_id: m.tax_rate_id for m in connection.tax_mapping_ids}
+        taxes = self.env["account.tax"].search(
+            [
+                ("company_id", "in", connection.company_id._accessible_branches().ids),
+                ("type_tax_use", "in", ("sale", "purchase")),
+            ]
+        )
+        self.write(
+            {
+                "purchase_account_id": connection.purchase_account_id.filtered(
+                    lambda a: a.usage == "purchase"
+                ).id,
+                "sales_account_id": connection.sales_account_id.filtered(
+                    lambda a: a.usage == "sales"
+                ).id,
+                "invoice_status": connection.invoice_status,
+                "category_line_ids": _category_commands(connection.category_account_ids),
+                "tax_line_ids": [(5, 0, 0)]
+                + [
+                    (
+                        0,
+                        0,
+                        {
+                            "tax_id": tax.id,
+                            "tax_rate_id": (
+                                mapped.get(tax) or connection.tax_rate_ids._best_for(tax)
+                            ).id,
+                        },
+                    )
+                    for tax in taxes
+                ],
+            }
+        )
+
+    def action_review(self):
+        self.ensure_one()
+        missing = []
+        if not self.purchase_account_id:
+            missing.append(_("the Purchase Account Reference"))
+        if not self.sales_account_id:
+            missing.append(_("the Sales Account Reference"))
+        if missing:
+            raise UserError(_("Choose %(missing)s.", missing=_(" and ").join(missing)))
+        self.step = "review"
+        return self._action_open()
+
+    def action_back(self):
+        self.ensure_one()
+        self.step = "accounts"
+        return self._action_open()
+
+    def action_integrate(self):
+        """Save the choices on the connection: it is now ready to send."""
+        self.ensure_one()
+        self.action_review()
+        connection = self.connection_id
+        connection.write(
+            {
+                "purchase_account_id": self.purchase_account_id.id,
+                "sales_account_id": self.sales_account_id.id,
+                "invoice_status": self.invoice_status,
+                "category_account_ids": _category_commands(self.category_line_ids),
+                "tax_mapping_ids": [(5, 0, 0)]
+                + [
+                    (0, 0, {"tax_id": line.tax_id.id, "tax_rate_id": line.tax_rate_id.id})
+                    for line in self.tax_line_ids
+                    if line.tax_rate_id
+                ],
+                "state": "connected",
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": connection._name,
+            "res_id": connection.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+
+class XeroSetupWizardTenant(models.TransientModel):
+    _name = "xero.setup.wizard.tenant"
+    _description = "Xero Setup: Authorised Organisation"
+
+    wizard_id = fields.Many2one("xero.setup.wizard", required=True, ondelete="cascade")
+    name = fields.Char(required=True)
+    tenant_id = fields.Char(required=True)
+    xero_connection_id = fields.Char(required=True)
+
+
+class XeroSetupWizardCategory(models.TransientModel):
+    _name = "xero.setup.wizard.category"
+    _description = "Xero Setup: Account per Product Category"
+
+    wizard_id = fields.Many2one("xero.setup.wizard", required=True, ondelete="cascade")
+    connection_id = fields.Many2one(related="wizard_id.connection_id")
+    categ_id = fields.Many2one("product.category", "Product Category", required=True)
+    purchase_account_id = fields.Many2one(
+        "xero.account",
+        "Purchase Account",
+        domain="[('connection_id', '=', connection_id), ('usage', '=', 'purchase')]",
+    )
+    sales_account_id = fields.Many2one(
+        "xero.account",
+        "Sales Account",
+        domain="[('connection_id', '=', connection_id), ('usage', '=', 'sales')]",
+    )
+
+
+class XeroSetupWizardTax(models.TransientModel):
+    _name = "xero.setup.wizard.tax"
+    _description = "Xero Setup: Tax Mapping"
+
+    wizard_id = fields.Many2one("xero.setup.wizard", required=True, ondelete="cascade")
+    connection_id = fields.Many2one(related="wizard_id.connection_id")
+    tax_id = fields.Many2one("account.tax", "Odoo Tax", required=True, readonly=True)
+    type_tax_use = fields.Selection(related="tax_id.type_tax_use")
+    tax_rate_id = fields.Many2one(
+        "xero.tax.rate",
+        "Xero Tax Rate",
+        domain="[('connection_id', '=', connection_id), ('active_in_xero', '=', True)]",
+    )
