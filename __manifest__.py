@@ -13,6 +13,9 @@
         "views/xero_connection_views.xml",
         "views/xero_setup_wizard_views.xml",
         "views/xero_templates.xml",
+        "views/xero_send_wizard_views.xml",
+        "views/xero_export_batch_views.xml",
+        "views/account_move_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -1,4 +1,5 @@
 import logging
+import re
 
 from odoo import _, http
 from odoo.exceptions import AccessError, UserError
@@ -11,13 +12,19 @@ class XeroConnectController(http.Controller):
     """The two ends of "Start Xero Session": off to Xero, and back from it."""
 
     @http.route("/xero/connect/start", type="http", auth="user", methods=["GET"])
-    def start(self, connection_id=None, **kwargs):
+    def start(self, connection_id=None, send_action=None, move_ids=None, **kwargs):
         try:
             connection = request.env["xero.connection"].browse(int(connection_id or 0)).exists()
             if not connection:
                 raise UserError(_("This Xero connection does not exist."))
             connection.check_access("write")
-            url = request.env["xero.oauth.state"]._begin(connection, request.session.sid)
+            if send_action not in (None, "invoice", "credit_note") or not re.fullmatch(
+                r"[0-9,]*", move_ids or ""
+            ):
+                raise UserError(_("This link to start a Xero session is damaged."))
+            url = request.env["xero.oauth.state"]._begin(
+                connection, request.session.sid, send_action, move_ids
+            )
         except (AccessError, UserError, ValueError) as exc:
             return self._error_page(exc)
         return request.redirect(url, local=False)

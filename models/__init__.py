@@ -1,8 +1,10 @@
 from . import (
+    account_move,
     xero_account,
     xero_category_account,
     xero_connection,
     xero_connection_secret,
+    xero_export_batch,
     xero_oauth_state,
     xero_partner_link,
     xero_tax_mapping,

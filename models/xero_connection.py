@@ -226,8 +226,14 @@ class XeroConnection(models.Model):
         self.check_access("write")
         if not self.tenant_id:
             raise UserError(_("Start a Xero session first: no organisation is chosen yet."))
+        back = self.env.context.get("xero_return") or {}
         wizard = self.env["xero.setup.wizard"].create(
-            {"connection_id": self.id, "step": "accounts"}
+            {
+                "connection_id": self.id,
+                "step": "accounts",
+                "return_action": back.get("action"),
+                "return_move_ids": ",".join(map(str, back.get("move_ids", []))),
+            }
         )
         return wizard._action_open()
 

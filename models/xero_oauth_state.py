@@ -32,10 +32,14 @@ class XeroOAuthState(models.Model):
     user_id = fields.Many2one("res.users", required=True, ondelete="cascade")
     expires_at = fields.Datetime(required=True)
     used = fields.Boolean()
+    # Where to come back to once connected: a send that was waiting for the connection.
+    return_action = fields.Char()
+    return_move_ids = fields.Char()
 
     @api.model
-    def _begin(self, connection, session_id):
-        """Record a new authorisation for `connection` and return the URL to send the user to."""
+    def _begin(self, connection, session_id, return_action=None, return_move_ids=None):
+        """Record a new authorisation for `connection` and return the URL to send the user to.
+        `return_action` and `return_move_ids` bring the user back to a send afterwards."""
         request = connection._authorization_request()
         self.sudo().create(
             {
@@ -45,6 +49,8 @@ class XeroOAuthState(models.Model):
                 "connection_id": connection.id,
                 "user_id": self.env.uid,
                 "expires_at": fields.Datetime.now() + STATE_LIFETIME,
+                "return_action": return_action,
+                "return_move_ids": return_move_ids,
             }
         )
         return request.url
@@ -67,7 +73,14 @@ class XeroOAuthState(models.Model):
         verifier = connection._cipher().decrypt(record.code_verifier)
         try:
             with self.env.cr.savepoint():
-                return connection._complete_authorization(code, verifier)
+                wizard = connection._complete_authorization(code, verifier)
+                wizard.write(
+                    {
+                        "return_action": record.return_action,
+                        "return_move_ids": record.return_move_ids,
+                    }
+                )
+                return wizard
         except XeroError as exc:
             _logger.warning("Xero authorisation of %s failed: %s", connection.company_id, exc)
             raise UserError(

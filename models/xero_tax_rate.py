@@ -55,3 +55,8 @@ class XeroTaxRate(models.Model):
             if tax.amount_type == "percent" and abs(rate.effective_rate - tax.amount) < 0.0001:
                 return rate
         return self.browse()
+
+    def _zero_rate(self, side):
+        """The first active 0% rate of `self` usable on `side` ("for_purchases"/"for_sales"),
+        proposed for lines that carry no Odoo tax."""
+        return self.filtered(lambda r: r.active_in_xero and r[side] and not r.effective_rate)[:1]

@@ -1,1 +1,9 @@
-from . import test_connection, test_install, test_ui, test_uninstall, test_xero_client
+from . import (
+    test_connection,
+    test_install,
+    test_payloads,
+    test_send,
+    test_ui,
+    test_uninstall,
+    test_xero_client,
+)

@@ -1,1 +1,1 @@
-from . import xero_setup_wizard
+from . import xero_send_wizard, xero_setup_wizard

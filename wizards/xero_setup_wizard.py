@@ -65,6 +65,21 @@ class XeroSetupWizard(models.TransientModel):
         INVOICE_STATUSES, "Status in Xero", required=True, default="DRAFT"
     )
     unmapped_tax_count = fields.Integer(compute="_compute_unmapped_tax_count")
+    untaxed_purchase_rate_id = fields.Many2one(
+        "xero.tax.rate",
+        "Rate for Untaxed Purchase Lines",
+        domain="[('connection_id', '=', connection_id), ('for_purchases', '=', True), "
+        "('active_in_xero', '=', True)]",
+    )
+    untaxed_sale_rate_id = fields.Many2one(
+        "xero.tax.rate",
+        "Rate for Untaxed Sales Lines",
+        domain="[('connection_id', '=', connection_id), ('for_sales', '=', True), "
+        "('active_in_xero', '=', True)]",
+    )
+    # A send waiting for this setup: where Integrate leads back to.
+    return_action = fields.Char()
+    return_move_ids = fields.Char()
 
     @api.depends("tax_line_ids.tax_rate_id")
     def _compute_unmapped_tax_count(self):
@@ -143,6 +158,14 @@ class XeroSetupWizard(models.TransientModel):
                     lambda a: a.usage == "sales"
                 ).id,
                 "invoice_status": connection.invoice_status,
+                "untaxed_purchase_rate_id": (
+                    connection.untaxed_purchase_rate_id
+                    or connection.tax_rate_ids._zero_rate("for_purchases")
+                ).id,
+                "untaxed_sale_rate_id": (
+                    connection.untaxed_sale_rate_id
+                    or connection.tax_rate_ids._zero_rate("for_sales")
+                ).id,
                 "category_line_ids": _category_commands(connection.category_account_ids),
                 "tax_line_ids": [(5, 0, 0)]
                 + [
@@ -188,6 +211,8 @@ class XeroSetupWizard(models.TransientModel):
                 "purchase_account_id": self.purchase_account_id.id,
                 "sales_account_id": self.sales_account_id.id,
                 "invoice_status": self.invoice_status,
+                "untaxed_purchase_rate_id": self.untaxed_purchase_rate_id.id,
+                "untaxed_sale_rate_id": self.untaxed_sale_rate_id.id,
                 "category_account_ids": _category_commands(self.category_line_ids),
                 "tax_mapping_ids": [(5, 0, 0)]
                 + [
@@ -198,6 +223,11 @@ class XeroSetupWizard(models.TransientModel):
                 "state": "connected",
             }
         )
+        if self.return_action:
+            moves = self.env["account.move"].browse(
+                int(move_id) for move_id in self.return_move_ids.split(",") if move_id
+            )
+            return self.env["xero.send.wizard"]._action_start(moves.exists(), self.return_action)
         return {
             "type": "ir.actions.act_window",
             "res_model": connection._name,

@@ -1,0 +1,269 @@
+from decimal import Decimal
+
+from odoo import _, api, fields, models
+
+# Odoo move type -> Xero type, and which send action each belongs to.
+XERO_TYPES = {
+    "in_invoice": "ACCPAY",
+    "out_invoice": "ACCREC",
+    "in_refund": "ACCPAYCREDIT",
+    "out_refund": "ACCRECCREDIT",
+}
+ACTION_MOVE_TYPES = {
+    "invoice": ("in_invoice", "out_invoice"),
+    "credit_note": ("in_refund", "out_refund"),
+}
+# Xero statuses of documents that can no longer be changed through the API.
+SETTLED_STATUSES = ("PAID", "VOIDED", "DELETED")
+# A change to one of these after a send makes the document "changed since sent".
+SENT_FIELDS = {
+    "state",
+    "partner_id",
+    "invoice_date",
+    "invoice_date_due",
+    "ref",
+    "payment_reference",
+    "currency_id",
+    "invoice_line_ids",
+    "line_ids",
+}
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    xero_state = fields.Selection(
+        [
+            ("not_sent", "Not in Xero"),
+            ("sent", "Sent"),
+            ("error", "Xero error"),
+            ("changed", "Changed since sent"),
+        ],
+        "Xero",
+        default="not_sent",
+        required=True,
+        copy=False,
+        index=True,
+        readonly=True,
+    )
+    xero_connection_id = fields.Many2one("xero.connection", copy=False, readonly=True)
+    xero_id = fields.Char("Xero ID", copy=False, readonly=True)
+    xero_number = fields.Char("Xero Number", copy=False, readonly=True)
+    xero_status = fields.Char("Status in Xero", copy=False, readonly=True)
+    xero_url = fields.Char("Xero Link", copy=False, readonly=True)
+    xero_last_sent = fields.Datetime("Last Sent to Xero", copy=False, readonly=True)
+    xero_error = fields.Text("Xero Error", copy=False, readonly=True)
+    xero_error_details = fields.Text(
+        "Xero's Messages", copy=False, readonly=True, help="What Xero answered, word for word."
+    )
+    xero_warning = fields.Text(
+        copy=False,
+        readonly=True,
+        help="Sent, but something deserves a look (a total that differs, a shortened text...).",
+    )
+    xero_payload_hash = fields.Char(copy=False, readonly=True)
+
+    def write(self, vals):
+        if SENT_FIELDS.intersection(vals) and not self.env.context.get("xero_result"):
+            sent = self.filtered(lambda move: move.xero_state == "sent")
+            result = super().write(vals)
+            if sent:
+                super(AccountMove, sent).write({"xero_state": "changed"})
+            return result
+        return super().write(vals)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_send_to_xero_invoice(self):
+        return self.env["xero.send.wizard"]._action_start(self, "invoice")
+
+    def action_send_to_xero_credit_note(self):
+        return self.env["xero.send.wizard"]._action_start(self, "credit_note")
+
+    def action_view_in_xero(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self.xero_url, "target": "new"}
+
+    @api.model
+    def action_retry_xero_failed(self):
+        """Send again every document of the current company whose last send failed."""
+        failed = self.search(
+            [("xero_state", "=", "error"), ("company_id", "=", self.env.company.id)]
+        )
+        invoices = failed.filtered(lambda m: m.move_type in ACTION_MOVE_TYPES["invoice"])
+        if invoices or not failed:
+            return invoices.action_send_to_xero_invoice()
+        return failed.action_send_to_xero_credit_note()
+
+    # ------------------------------------------------------------------ review
+
+    def _xero_review(self, connection, action):
+        """What sending `self` with `action` would do, document by document, before any call
+        to Xero: `{move: (verdict, reason, data)}` with verdict create, update, skip or blocked,
+        and `data` the plain data for the payload of those that go."""
+        return {move: move._xero_review_one(connection, action) for move in self}
+
+    def _xero_review_one(self, connection, action):
+        self.ensure_one()
+        if self.move_type not in XERO_TYPES:
+            return "skip", _("Not an invoice, bill or credit note."), None
+        if self.move_type not in ACTION_MOVE_TYPES[action]:
+            other = (
+                _("Send to Xero as Credit Note")
+                if action == "invoice"
+                else _("Send to Xero as Invoice")
+            )
+            return "skip", _("Does not fit this action: use %(other)s.", other=other), None
+        if self.state == "draft":
+            return "skip", _("Draft: post it first."), None
+        if self.state == "cancel":
+            return "skip", _("Cancelled."), None
+        if self.company_id != connection.company_id:
+            return (
+                "skip",
+                _(
+                    "Belongs to %(company)s: switch to that company to send it.",
+                    company=self.company_id.name,
+                ),
+                None,
+            )
+        if self.xero_status in SETTLED_STATUSES:
+            return (
+                "blocked",
+                _(
+                    "%(status)s in Xero: it can no longer be changed there.",
+                    status=self.xero_status.capitalize(),
+                ),
+                None,
+            )
+        problem, data = self._xero_document_data(connection)
+        if problem:
+            return "blocked", problem, None
+        if self.xero_id:
+            if self.xero_payload_hash == self.env["xero.export.batch"]._version(data):
+                return "skip", _("Already in Xero, unchanged."), None
+            return "update", _("Changed since sent: updated in Xero."), data
+        return "create", "", data
+
+    def _xero_document_data(self, connection):
+        """(problem, data): the plain data of this document for xero.payloads, or a sentence
+        saying what to fix first."""
+        partner = self.commercial_partner_id
+        if not (partner.name or "").strip():
+            return _("The partner has no name: give it one."), None
+        currency = self.currency_id.name
+        if currency not in (connection.enabled_currencies or "").split(","):
+            return (
+                _(
+                    "Currency %(currency)s is not enabled in %(org)s: add it in Xero (Settings > "
+                    "Currencies), then reopen Accounts and Taxes in the Xero settings.",
+                    currency=currency,
+                    org=connection.organisation_name,
+                ),
+                None,
+            )
+        lines = self.invoice_line_ids.sorted("sequence")
+        product_lines = lines.filtered(lambda line: line.display_type == "product")
+        if not product_lines:
+            return _("It has no lines."), None
+        taxes = product_lines.tax_ids
+        if len(set(taxes.mapped("price_include"))) > 1:
+            return _(
+                "It mixes taxes included in and excluded from the price: Xero takes one "
+                "or the other per document."
+            ), None
+        if not taxes:
+            amount_types = "NoTax"
+        else:
+            amount_types = "Inclusive" if taxes[0].price_include else "Exclusive"
+        side = "purchase" if self.is_purchase_document() else "sale"
+        mapped = {m.tax_id: m.tax_rate_id for m in connection.tax_mapping_ids}
+        untaxed = (
+            connection.untaxed_purchase_rate_id
+            if side == "purchase"
+            else (connection.untaxed_sale_rate_id)
+        )
+        data_lines = []
+        for line in lines:
+            if line.display_type in ("line_section", "line_note"):
+                data_lines.append({"description": line.name or "", "display_only": True})
+                continue
+            if line.display_type != "product":
+                continue
+            account = connection._xero_account_for(line.product_id.categ_id, side)
+            if not account:
+                which = _("Purchase") if side == "purchase" else _("Sales")
+                return _(
+                    "No %(which)s Account Reference is set: choose it in the Xero settings "
+                    "(Accounts and Taxes).",
+                    which=which,
+                ), None
+            if account.status != "ACTIVE":
+                return _(
+                    "Xero account %(account)s is %(status)s: choose another in the Xero settings.",
+                    account=account.display_name,
+                    status=account.status.lower(),
+                ), None
+            if len(line.tax_ids) > 1:
+                return _(
+                    "Line “%(line)s” has several taxes: Xero takes one tax per line.",
+                    line=line.name,
+                ), None
+            if line.tax_ids:
+                rate = mapped.get(line.tax_ids)
+                if not rate:
+                    return _(
+                        "Tax “%(tax)s” has no Xero tax rate: map it in the Xero settings "
+                        "(Accounts and Taxes).",
+                        tax=line.tax_ids.name,
+                    ), None
+            elif amount_types != "NoTax":
+                rate = untaxed
+                if not rate:
+                    return _(
+                        "Line “%(line)s” has no tax: choose the Xero rate for untaxed lines "
+                        "in the Xero settings (Accounts and Taxes).",
+                        line=line.name,
+                    ), None
+            else:
+                rate = None
+            data_lines.append(
+                {
+                    "description": line.name or line.product_id.display_name or "",
+                    "quantity": _decimal(line.quantity),
+                    "unit_amount": _decimal(line.price_unit),
+                    "discount": _decimal(line.discount),
+                    "account_code": account.code,
+                    "tax_type": rate.tax_type if rate else None,
+                    "tracking": [],
+                    "display_only": False,
+                }
+            )
+        link = connection._xero_contact_link(partner)
+        data = {
+            "ref": f"{self._name},{self.id}",
+            "name": self.name,
+            "type": XERO_TYPES[self.move_type],
+            "xero_id": self.xero_id or None,
+            "number": self.name,
+            "vendor_reference": self.ref or None,
+            "reference": self.ref or self.payment_reference or None,
+            "date": self.invoice_date,
+            "due_date": self.invoice_date_due,
+            "currency": currency,
+            "status": connection.invoice_status,
+            "url": f"{self.get_base_url()}/odoo/{self._name}/{self.id}",
+            "contact": {
+                "contact_id": link.contact_id or None,
+                "name": partner.name.strip(),
+                "email": partner.email or None,
+                "contact_number": partner.ref or None,
+            },
+            "line_amount_types": amount_types,
+            "lines": data_lines,
+        }
+        return None, data
+
+
+def _decimal(value):
+    return Decimal(repr(value))

@@ -1,0 +1,341 @@
+import requests
+
+from odoo import fields
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+from ..xero_sandbox import seed
+from .common import SANDBOX_TIMEOUT, XeroSandboxMixin
+
+
+class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
+    """A company connected to the sandbox's Australian organisation, GST mapped, and helpers to
+    make posted documents and send them as a user would.
+
+    An HttpCase: results are recorded in cursors of their own, which share the test's
+    transaction only in the HTTP test mode."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Tax = cls.env["account.tax"]
+        cls.gst_purchase = Tax.create(
+            {"name": "GST on purchases", "amount": 10.0, "type_tax_use": "purchase"}
+        )
+        cls.gst_sale = Tax.create({"name": "GST on sales", "amount": 10.0, "type_tax_use": "sale"})
+        cls.gst_sale_included = Tax.create(
+            {
+                "name": "GST included",
+                "amount": 10.0,
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+            }
+        )
+        cls.vendor = cls.env["res.partner"].create(
+            {"name": "Bondi Beverages", "email": "orders@bondi.example"}
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "The Corner Bar"})
+        cls.aud = cls.setup_other_currency("AUD", rates=[("2020-01-01", 1.5)])
+
+    def setUp(self):
+        super().setUp()
+        self.connection = self.make_connection()
+        self.connect(self.connection)
+        rates = {rate.tax_type: rate for rate in self.connection.tax_rate_ids}
+        self.connection.write(
+            {
+                "send_attachments": False,
+                "untaxed_purchase_rate_id": rates["EXEMPTEXPENSES"].id,
+                "untaxed_sale_rate_id": rates["EXEMPTOUTPUT"].id,
+                "tax_mapping_ids": [
+                    (0, 0, {"tax_id": self.gst_purchase.id, "tax_rate_id": rates["INPUT"].id}),
+                    (0, 0, {"tax_id": self.gst_sale.id, "tax_rate_id": rates["OUTPUT"].id}),
+                    (
+                        0,
+                        0,
+                        {"tax_id": self.gst_sale_included.id, "tax_rate_id": rates["OUTPUT"].id},
+                    ),
+                ],
+            }
+        )
+
+    def make_move(self, move_type="in_invoice", lines=None, post=True, **values):
+        sale = move_type.startswith("out_")
+        tax = self.gst_sale if sale else self.gst_purchase
+        lines = lines or [{"name": "Coopers Pale Ale 24x375ml", "quantity": 3, "price_unit": 54.90}]
+        move = self.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": (self.customer if sale else self.vendor).id,
+                "invoice_date": fields.Date.today(),
+                "currency_id": self.aud.id,
+                "invoice_line_ids": [
+                    (0, 0, {"tax_ids": [(6, 0, tax.ids)], **line}) for line in lines
+                ],
+                **values,
+            }
+        )
+        if post:
+            move.action_post()
+        return move
+
+    def review(self, moves, action="invoice"):
+        wizard = self.env["xero.send.wizard"].browse(
+            moves.action_send_to_xero_invoice()["res_id"]
+            if action == "invoice"
+            else moves.action_send_to_xero_credit_note()["res_id"]
+        )
+        return wizard, {line.move_id: (line.verdict, line.message) for line in wizard.line_ids}
+
+    def send(self, moves, action="invoice"):
+        wizard, _review = self.review(moves, action)
+        wizard.action_send()
+        return {line.move_id: (line.verdict, line.message) for line in wizard.line_ids}
+
+    def xero_documents(self, kind="invoices"):
+        response = requests.get(
+            f"{self.sandbox.url}/_sandbox/state",
+            params={"tenant_id": seed.AU_TENANT_ID},
+            timeout=SANDBOX_TIMEOUT,
+        )
+        return response.json()["organisations"][0][kind]
+
+
+@tagged("post_install", "-at_install")
+class TestSend(XeroSendCase):
+    def test_bills_go_to_xero_once_on_the_purchase_account_with_gst(self):
+        bills = self.make_move() | self.make_move(ref="SUP-2") | self.make_move(ref="SUP-3")
+        wizard, review = self.review(bills)
+        self.assertEqual(wizard.create_count, 3)
+        self.assertEqual({verdict for verdict, _m in review.values()}, {"create"})
+        results = self.send(bills)
+        self.assertEqual({verdict for verdict, _m in results.values()}, {"created"})
+        documents = self.xero_documents()
+        self.assertEqual(len(documents), 3)
+        for bill in bills:
+            self.assertEqual(bill.xero_state, "sent")
+            self.assertIn(f"/invoicing/view/{bill.xero_id}", bill.xero_url)
+            self.assertIn("!AuSb1", bill.xero_url)
+            self.assertIn("Created in Xero", bill.message_ids[0].body)
+        document = next(d for d in documents if d["InvoiceID"] == bills[1].xero_id)
+        self.assertEqual(document["Type"], "ACCPAY")
+        self.assertEqual(document["InvoiceNumber"], "SUP-2")
+        self.assertEqual(document["Contact"]["Name"], "Bondi Beverages")
+        self.assertEqual(document["LineItems"][0]["AccountCode"], "310")
+        self.assertEqual(document["LineItems"][0]["TaxType"], "INPUT")
+        self.assertEqual(float(document["Total"]), bills[1].amount_total)
+        self.assertEqual(document["CurrencyCode"], "AUD")
+
+        wizard, review = self.review(bills)
+        self.assertEqual(wizard.skip_count, 3, review)
+        self.assertEqual(len(self.xero_documents()), 3, "nothing is sent twice")
+
+    def test_credit_notes_go_through_their_own_action(self):
+        bill = self.make_move()
+        refund = self.make_move("in_refund", ref="CR-1")
+        _wizard, review = self.review(bill | refund)
+        self.assertEqual(review[refund][0], "skip")
+        self.assertIn("Send to Xero as Credit Note", review[refund][1])
+        results = self.send(refund, "credit_note")
+        self.assertEqual(results[refund][0], "created")
+        credit_note = self.xero_documents("credit_notes")[0]
+        self.assertEqual(credit_note["Type"], "ACCPAYCREDIT")
+        self.assertIn("ViewCreditNote.aspx?creditNoteID=", refund.xero_url)
+
+    def test_customer_invoice_keeps_its_discount_and_number(self):
+        invoice = self.make_move(
+            "out_invoice",
+            lines=[{"name": "Catering", "quantity": 2, "price_unit": 100.0, "discount": 10.0}],
+        )
+        self.send(invoice)
+        document = self.xero_documents()[0]
+        self.assertEqual(document["Type"], "ACCREC")
+        self.assertEqual(document["InvoiceNumber"], invoice.name)
+        line = document["LineItems"][0]
+        self.assertEqual(line["AccountCode"], "200")
+        self.assertEqual(line["TaxType"], "OUTPUT")
+        self.assertEqual(float(line["DiscountRate"]), 10.0)
+        self.assertEqual(float(document["Total"]), invoice.amount_total)
+
+    def test_changed_document_is_updated_in_place(self):
+        bill = self.make_move()
+        self.send(bill)
+        xero_id = bill.xero_id
+        bill.button_draft()
+        bill.invoice_line_ids.price_unit = 60.0
+        bill.action_post()
+        self.assertEqual(bill.xero_state, "changed")
+        _wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "update")
+        results = self.send(bill)
+        self.assertEqual(results[bill][0], "updated")
+        self.assertEqual(bill.xero_id, xero_id)
+        documents = self.xero_documents()
+        self.assertEqual(len(documents), 1)
+        self.assertEqual(float(documents[0]["Total"]), bill.amount_total)
+
+    def test_paid_in_xero_since_last_send_is_not_overwritten(self):
+        bill = self.make_move()
+        self.send(bill)
+        self.sandbox_control(f"documents/{bill.xero_id}", status="PAID")
+        bill.button_draft()
+        bill.invoice_line_ids.price_unit = 60.0
+        bill.action_post()
+        results = self.send(bill)
+        self.assertEqual(results[bill][0], "failed")
+        self.assertIn("Paid in Xero", bill.xero_error)
+        self.assertEqual(bill.xero_state, "error")
+        self.assertEqual(float(self.xero_documents()[0]["Total"]), round(3 * 54.90 * 1.1, 2))
+
+    def test_xero_unreachable_loses_nothing_and_retry_sends_once(self):
+        bills = self.make_move() | self.make_move(ref="SUP-9")
+        self.sandbox_control("faults", status={"code": 503, "count": 1})
+        results = self.send(bills)
+        self.assertEqual({verdict for verdict, _m in results.values()}, {"failed"})
+        self.assertIn("could not be reached", bills[0].xero_error)
+        self.assertEqual(self.xero_documents(), [])
+        wizard = self.env["xero.send.wizard"].browse(bills.action_retry_xero_failed()["res_id"])
+        self.assertEqual(wizard.create_count, 2)
+        wizard.action_send()
+        self.assertEqual(set(bills.mapped("xero_state")), {"sent"})
+        self.assertEqual(len(self.xero_documents()), 2)
+
+    def test_lost_answer_then_retry_creates_nothing_twice(self):
+        bill = self.make_move()
+        self.sandbox_control("faults", drop={"count": 1, "path_prefix": "/api.xro/2.0/Invoices"})
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "error")
+        self.assertEqual(len(self.xero_documents()), 1, "Xero did store it")
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent")
+        self.assertEqual(len(self.xero_documents()), 1, "the Idempotency-Key replayed it")
+
+
+@tagged("post_install", "-at_install")
+class TestBadInput(XeroSendCase):
+    """Each bad document gets a clear reason; the rest of the batch goes through; the Odoo
+    document is never changed but for its Xero fields."""
+
+    def assertBlocked(self, move, reason, verdict="blocked"):
+        good = self.make_move("out_invoice")
+        before = move.read(["amount_total", "state", "partner_id", "name"])
+        results = self.send(move | good) if verdict == "blocked" else None
+        _wizard, review = self.review(move)
+        self.assertEqual(review[move][0], verdict)
+        self.assertIn(reason, review[move][1])
+        if results is not None:
+            self.assertEqual(results[good][0], "created")
+            self.assertEqual(results[move][0], "failed")
+            self.assertEqual(move.xero_state, "error")
+            self.assertIn(reason, move.xero_error)
+        self.assertEqual(move.read(["amount_total", "state", "partner_id", "name"]), before)
+
+    def test_draft_and_cancelled_are_skipped(self):
+        draft = self.make_move(post=False)
+        self.assertBlocked(draft, "Draft: post it first", verdict="skip")
+        cancelled = self.make_move(post=False)
+        cancelled.button_cancel()
+        self.assertBlocked(cancelled, "Cancelled", verdict="skip")
+
+    def test_other_company_is_skipped(self):
+        other_company = self.setup_other_company()["company"]
+        other = self.make_move(
+            company_id=other_company.id,
+            lines=[{"name": "Ice", "quantity": 1, "price_unit": 4.0, "tax_ids": []}],
+        )
+        self.assertBlocked(other, "switch to that company", verdict="skip")
+
+    def test_partner_without_name(self):
+        bill = self.make_move()
+        bill.partner_id.commercial_partner_id.with_context(xero_result=True).name = " "
+        self.assertBlocked(bill, "has no name")
+
+    def test_account_reference_unset(self):
+        self.connection.purchase_account_id = False
+        self.assertBlocked(self.make_move(), "No Purchase Account Reference")
+
+    def test_archived_account(self):
+        archived = self.connection.account_ids.filtered(lambda a: a.code == "461")
+        category = self.env["product.category"].create({"name": "Stationery"})
+        self.connection.category_account_ids = [
+            (0, 0, {"categ_id": category.id, "purchase_account_id": archived.id})
+        ]
+        product = self.env["product.product"].create({"name": "Paper", "categ_id": category.id})
+        bill = self.make_move(lines=[{"product_id": product.id, "quantity": 1, "price_unit": 5}])
+        self.assertBlocked(bill, "is archived")
+
+    def test_tax_without_mapping(self):
+        unmapped = self.env["account.tax"].create(
+            {"name": "Wine Equalisation Tax", "amount": 29.0, "type_tax_use": "purchase"}
+        )
+        bill = self.make_move(
+            lines=[
+                {
+                    "name": "Shiraz",
+                    "quantity": 1,
+                    "price_unit": 20,
+                    "tax_ids": [(6, 0, unmapped.ids)],
+                }
+            ]
+        )
+        self.assertBlocked(bill, "Wine Equalisation Tax")
+
+    def test_currency_not_enabled(self):
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 0.9)])
+        self.assertBlocked(self.make_move(currency_id=eur.id), "EUR is not enabled")
+
+    def test_date_in_locked_period_is_refused_by_xero(self):
+        bill = self.make_move(invoice_date=fields.Date.to_date("2020-01-15"))
+        good = self.make_move(ref="GOOD")
+        results = self.send(bill | good)
+        self.assertEqual(results[good][0], "created")
+        self.assertEqual(results[bill][0], "failed")
+        self.assertIn("lock", bill.xero_error.lower())
+        self.assertTrue(bill.xero_error_details)
+
+    def test_duplicate_sales_invoice_number_is_refused_by_xero(self):
+        invoice = self.make_move("out_invoice")
+        self.connection._client().put_invoices(
+            seed.AU_TENANT_ID,
+            [
+                {
+                    "Type": "ACCREC",
+                    "Contact": {"Name": "Typed in Xero by hand"},
+                    "InvoiceNumber": invoice.name,
+                    "LineItems": [
+                        {"Description": "x", "Quantity": 1, "UnitAmount": 1, "AccountCode": "200"}
+                    ],
+                }
+            ],
+        )
+        good = self.make_move("out_invoice")
+        results = self.send(invoice | good)
+        self.assertEqual(results[good][0], "created")
+        self.assertEqual(results[invoice][0], "failed")
+        self.assertIn("must be unique", invoice.xero_error)
+        self.assertEqual(invoice.xero_error_details, "Invoice # must be unique.")
+
+    def test_negative_zero_and_long_lines_and_emoji_go_as_they_are(self):
+        bill = self.make_move(
+            lines=[
+                {"name": "Keg 50L", "quantity": 2, "price_unit": 250.0},
+                {"name": "Returned empties 🍺", "quantity": 2, "price_unit": -30.0},
+                {"name": "Free glasses", "quantity": 6, "price_unit": 0.0},
+                {"name": "Ä" * 4100, "quantity": 1, "price_unit": 1.0},
+            ]
+        )
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        lines = self.xero_documents()[0]["LineItems"]
+        self.assertEqual(float(lines[1]["UnitAmount"]), -30.0)
+        self.assertIn("🍺", lines[1]["Description"])
+        self.assertEqual(float(lines[2]["LineAmount"]), 0.0)
+        self.assertLessEqual(len(lines[3]["Description"]), 4000)
+
+    def test_thousand_lines(self):
+        lines = [{"name": f"Line {i}", "quantity": 1, "price_unit": 1.25} for i in range(1000)]
+        bill = self.make_move(lines=lines)
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertEqual(len(self.xero_documents()[0]["LineItems"]), 1000)

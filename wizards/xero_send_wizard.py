@@ -1,0 +1,156 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+VERDICTS = [
+    ("create", "To create"),
+    ("update", "To update"),
+    ("skip", "Skipped"),
+    ("blocked", "Blocked"),
+    ("created", "Created"),
+    ("updated", "Updated"),
+    ("skipped", "Skipped"),
+    ("failed", "Failed"),
+]
+
+
+class XeroSendWizard(models.TransientModel):
+    """Send to Xero as Invoice / as Credit Note: connect if needed, review, send, results."""
+
+    _name = "xero.send.wizard"
+    _description = "Send to Xero"
+
+    action = fields.Selection(
+        [("invoice", "Send to Xero as Invoice"), ("credit_note", "Send to Xero as Credit Note")],
+        required=True,
+    )
+    move_ids = fields.Many2many("account.move", string="Documents")
+    connection_id = fields.Many2one("xero.connection")
+    step = fields.Selection(
+        [("connect", "Connect"), ("review", "Review"), ("result", "Result")],
+        required=True,
+        default="review",
+    )
+    line_ids = fields.One2many("xero.send.wizard.line", "wizard_id")
+    organisation_name = fields.Char(related="connection_id.organisation_name")
+    needs_reauth = fields.Boolean(compute="_compute_counts")
+    can_connect = fields.Boolean(compute="_compute_counts")
+    create_count = fields.Integer(compute="_compute_counts")
+    update_count = fields.Integer(compute="_compute_counts")
+    skip_count = fields.Integer(compute="_compute_counts")
+    blocked_count = fields.Integer(compute="_compute_counts")
+    sent_count = fields.Integer(compute="_compute_counts")
+    failed_count = fields.Integer(compute="_compute_counts")
+
+    @api.depends("line_ids.verdict", "connection_id.state")
+    def _compute_counts(self):
+        is_manager = self.env.user.has_group("account.group_account_manager")
+        for wizard in self:
+            verdicts = wizard.line_ids.mapped("verdict")
+            wizard.create_count = verdicts.count("create")
+            wizard.update_count = verdicts.count("update")
+            wizard.skip_count = verdicts.count("skip") + verdicts.count("skipped")
+            wizard.blocked_count = verdicts.count("blocked")
+            wizard.sent_count = verdicts.count("created") + verdicts.count("updated")
+            wizard.failed_count = verdicts.count("failed")
+            wizard.needs_reauth = wizard.connection_id.state == "reauth"
+            wizard.can_connect = is_manager
+
+    @api.model
+    def _action_start(self, moves, action):
+        connection = self.env["xero.connection"]._for_company(self.env.company)
+        wizard = self.create(
+            {"action": action, "move_ids": [(6, 0, moves.ids)], "connection_id": connection.id}
+        )
+        wizard._review()
+        return wizard._action_open()
+
+    def _action_open(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": dict(self._fields["action"].selection)[self.action],
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def _review(self):
+        self.ensure_one()
+        connection = self.connection_id
+        if connection.state != "connected":
+            self.step = "connect"
+            return
+        review = self.move_ids._xero_review(connection, self.action)
+        self.write(
+            {
+                "step": "review",
+                "line_ids": [(5, 0, 0)]
+                + [
+                    (0, 0, {"move_id": move.id, "verdict": verdict, "message": reason})
+                    for move, (verdict, reason, _data) in review.items()
+                ],
+            }
+        )
+
+    def action_start_session(self):
+        """Connect (or reconnect), then come back to this same selection."""
+        self.ensure_one()
+        connection = self.connection_id or self.env["xero.connection"].create(
+            {"company_id": self.env.company.id}
+        )
+        action = connection.action_start_session()
+        action["url"] += (
+            f"&send_action={self.action}&move_ids={','.join(map(str, self.move_ids.ids))}"
+        )
+        return action
+
+    def action_fix_mappings(self):
+        self.ensure_one()
+        return self.connection_id.with_context(
+            xero_return={"action": self.action, "move_ids": self.move_ids.ids}
+        ).action_open_setup()
+
+    def action_send(self):
+        self.ensure_one()
+        if self.step != "review":
+            raise UserError(_("Review the documents first."))
+        if not (self.create_count or self.update_count):
+            raise UserError(_("Nothing to send: every document is skipped or blocked."))
+        results = self.env["xero.export.batch"]._send(
+            self.connection_id, self.move_ids, self.action
+        )
+        self.write(
+            {
+                "step": "result",
+                "line_ids": [(5, 0, 0)]
+                + [
+                    (
+                        0,
+                        0,
+                        {
+                            "move_id": result["move_id"],
+                            "verdict": result["result"],
+                            "message": result["message"],
+                            "xero_url": result["url"] if result["result"] != "failed" else False,
+                        },
+                    )
+                    for result in results
+                ],
+            }
+        )
+        return self._action_open()
+
+
+class XeroSendWizardLine(models.TransientModel):
+    _name = "xero.send.wizard.line"
+    _description = "Send to Xero: One Document"
+    _order = "id"
+
+    wizard_id = fields.Many2one("xero.send.wizard", required=True, ondelete="cascade")
+    move_id = fields.Many2one("account.move", "Document", required=True)
+    partner_id = fields.Many2one(related="move_id.partner_id")
+    amount_total = fields.Monetary(related="move_id.amount_total", currency_field="currency_id")
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    verdict = fields.Selection(VERDICTS, required=True)
+    message = fields.Text("Why")
+    xero_url = fields.Char("View in Xero")

@@ -1,0 +1,538 @@
+"""Xero's JSON for invoices, bills, credit notes and contacts, built from plain data.
+
+Pure functions: no Odoo, no HTTP. The Odoo side turns an account.move into a plain ``doc`` (dicts,
+``decimal.Decimal`` amounts, ``datetime.date`` dates; see `document_payload`), and this module
+turns it into the element Xero expects in ``{"Invoices": [...]}`` or ``{"CreditNotes": [...]}``,
+checked against Xero's OpenAPI description (v16.1.0) by the tests.
+
+Header fields per type, as Xero's schema defines them:
+
+============  ==========  =============================  ==============  ====  =======  ============
+doc type      Xero        number sent                    Reference       Url   DueDate  discount
+============  ==========  =============================  ==============  ====  =======  ============
+ACCREC        Invoice     InvoiceNumber = number         reference       yes   yes      DiscountRate
+ACCPAY        Invoice     InvoiceNumber = vendor_ref,    none (schema:   yes   yes      folded
+                          else number                    ACCREC only)
+ACCRECCREDIT  CreditNote  CreditNoteNumber = number      reference       none  none     folded
+ACCPAYCREDIT  CreditNote  CreditNoteNumber = vendor_ref, none (schema:   none  none     folded
+                          else number                    ACCRECCREDIT)
+============  ==========  =============================  ==============  ====  =======  ============
+
+- ACCREC and ACCRECCREDIT numbers are unique in the organisation, so Odoo's number is the number.
+- A bill's InvoiceNumber is shown as "Reference" in Xero's bill screen and is not unique: it is the
+  vendor's own number, the one the bookkeeper matches with the supplier's statement. Without one,
+  Odoo's number goes there so that the bill can still be found in Xero by the Odoo number. With
+  one, Odoo's number stays reachable through ``Url`` ("Go to ..." in Xero, a link to the Odoo
+  document). Xero has no other field for it: ``Reference`` is ACCREC only.
+- Credit notes have no ``Url`` in the schema, and no due date in Xero's app: both are left out.
+- Discounts: the schema supports ``DiscountRate`` on ACCREC only ("ACC PAY invoices and credit
+  notes in Xero do not support discounts"); elsewhere the discount is folded into the unit price,
+  ``unit x (1 - discount / 100)`` rounded to 4 decimals. A discount outside 0-100 (a surcharge
+  entered as a negative discount) is folded on ACCREC too, since DiscountRate cannot carry it.
+- Contact: ``{"ContactID": ...}`` when the contact is known, else ``{"Name": ...}`` (Xero finds
+  the contact of that name or creates it). Nothing else: with a ContactID, other fields would at
+  best be ignored and at worst rewrite the Xero contact from a document; by Name, Xero may match
+  an existing contact, whose e-mail or contact number must not be overwritten (and contact numbers
+  are unique). Contacts are created or updated with `contact_payload` through /Contacts.
+
+Lines: ``display_only`` lines (Odoo notes and sections) become ``{"Description": ...}`` and empty
+ones are dropped. Other lines carry Description, Quantity (4 decimals), UnitAmount (4 decimals;
+see `needs_unitdp4`), DiscountRate (ACCREC), AccountCode, and TaxType and Tracking when given.
+LineAmount is never sent: Xero computes it. An empty description becomes "-" (Xero requires one);
+a description over 4,000 characters (counted in UTF-16 code units, as Xero's .NET strings count,
+so an emoji counts 2) is cut to 4,000 ending with "…". Both are reported by `document_warnings`.
+
+Amounts: quantities, unit amounts and discount rates are rounded half up to 4 decimals and sent
+as JSON numbers, through ``float``. A float prints in JSON as the shortest text that reads back
+as the same float, which for a value of at most 15 significant digits is exactly its decimal text
+(54.9, 48.0375), so nothing is lost; `_json_number` checks it and refuses larger values. Strings
+are not an option (the schema says ``number``), and Decimals cannot be handed over: ``requests``'
+``json=`` uses ``json.dumps``, which raises TypeError on a Decimal.
+
+Invalid input raises `PayloadError` (a ValueError) carrying the document's ``ref``, with a message
+naming the Odoo document and the fix. Messages are English: this package cannot import Odoo's
+translation machinery.
+"""
+
+import hashlib
+import json
+import re
+import uuid
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+INVOICE_TYPES = ("ACCPAY", "ACCREC")
+CREDIT_NOTE_TYPES = ("ACCPAYCREDIT", "ACCRECCREDIT")
+# Where Xero takes DiscountRate; the other types get the discount folded into the unit price.
+DISCOUNT_RATE_TYPES = frozenset({"ACCREC"})
+SALES_TYPES = frozenset({"ACCREC", "ACCRECCREDIT"})
+STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
+LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+
+MAX_DESCRIPTION = 4000
+ELLIPSIS = "…"
+EMPTY_DESCRIPTION = "-"
+MAX_TRACKING = 2
+MAX_NUMBER = 255  # InvoiceNumber's maxLength
+MAX_CONTACT_NAME = 255
+MAX_CONTACT_NUMBER = 50
+MAX_EMAIL = 255
+
+MAX_COUNT = 50
+MAX_BYTES = 3_500_000
+# Kept free below max_bytes: Xero says "3.5 MB" without saying how it counts.
+SAFETY_MARGIN = 0.01
+
+UNIT_PLACES = Decimal("0.0001")
+QUANTITY_PLACES = Decimal("0.0001")
+RATE_PLACES = Decimal("0.0001")
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+# A double holds 15 significant digits exactly; with 4 decimals that is up to 99,999,999,999.
+_MAX_JSON_DIGITS = 15
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_ID_FIELDS = ("InvoiceID", "CreditNoteID")
+
+
+class PayloadError(ValueError):
+    """A document (or contact) that cannot become a Xero payload; `ref` says which one."""
+
+    def __init__(self, ref, message):
+        super().__init__(message)
+        self.ref = ref
+        self.message = message
+
+
+class PayloadTooLarge(PayloadError):
+    """One payload alone is over the request size limit: it can never be sent.
+
+    `index` is its position in the payloads given to `batches`, `size` and `limit` are in bytes.
+    `ref` is None: a payload does not know its Odoo document.
+    """
+
+    def __init__(self, index, size, limit, label):
+        super().__init__(
+            None,
+            f"The document {label} is {size:,} bytes as JSON, over the {limit:,} bytes a request "
+            "to Xero can carry. Split it into smaller documents (fewer or shorter lines) and "
+            "send them again.",
+        )
+        self.index = index
+        self.size = size
+        self.limit = limit
+
+
+# Documents
+
+
+def document_payload(doc):
+    """The Invoice or CreditNote element for `doc` (not wrapped); raises PayloadError."""
+    return _Builder(doc).payload()
+
+
+def document_warnings(doc):
+    """What `document_payload` had to change in `doc` to fit Xero, as sentences for the user
+    (a cut description, an empty one sent as "-", a link left out); [] when nothing."""
+    builder = _Builder(doc)
+    builder.payload()
+    return builder.warnings
+
+
+def wrapper_for(doc_type):
+    """The collection a payload of `doc_type` is sent to: "Invoices" or "CreditNotes"."""
+    if doc_type in INVOICE_TYPES:
+        return "Invoices"
+    if doc_type in CREDIT_NOTE_TYPES:
+        return "CreditNotes"
+    raise ValueError(f"{doc_type!r} is not a Xero invoice or credit note type.")
+
+
+def needs_unitdp4(docs_or_payloads):
+    """True when a unit amount has more than 2 decimals: send that request with ``unitdp=4``.
+
+    Takes docs (as for `document_payload`, which may raise PayloadError), payloads, a mix, or a
+    single one of either. Check each request's documents: ``needs_unitdp4(chunk)``.
+    """
+    items = [docs_or_payloads] if isinstance(docs_or_payloads, dict) else docs_or_payloads
+    for item in items:
+        payload = document_payload(item) if "lines" in item else item
+        for line in payload.get("LineItems", ()):
+            unit = line.get("UnitAmount")
+            if unit is not None:
+                exact = Decimal(repr(unit))
+                if exact != exact.quantize(CENT):
+                    return True
+    return False
+
+
+class _Builder:
+    def __init__(self, doc):
+        self.doc = doc
+        self.ref = doc.get("ref")
+        self.label = doc.get("name") or doc.get("number") or self.ref or "(unnamed document)"
+        self.warnings = []
+
+    def fail(self, problem):
+        raise PayloadError(self.ref, f"{self.label}: {problem}")
+
+    def warn(self, message):
+        self.warnings.append(f"{self.label}: {message}")
+
+    def payload(self):
+        doc = self.doc
+        doc_type = doc.get("type")
+        if doc_type not in INVOICE_TYPES + CREDIT_NOTE_TYPES:
+            self.fail(
+                f"the type {doc_type!r} is not one Xero knows; expected one of "
+                f"{', '.join(INVOICE_TYPES + CREDIT_NOTE_TYPES)}."
+            )
+        invoice = doc_type in INVOICE_TYPES
+        result = {"Type": doc_type}
+        if doc.get("xero_id"):
+            result["InvoiceID" if invoice else "CreditNoteID"] = self.uuid(
+                doc["xero_id"], "its Xero id"
+            )
+        result["Contact"] = self.contact(doc.get("contact"))
+        result.update(self.numbers(doc_type, invoice))
+        result["Date"] = self.date(doc.get("date"), "date", required=True)
+        if invoice and doc.get("due_date") is not None:
+            result["DueDate"] = self.date(doc["due_date"], "due date")
+        result["CurrencyCode"] = self.currency(doc.get("currency"))
+        result["Status"] = self.choice(doc.get("status"), STATUSES, "status")
+        line_amount_types = self.choice(
+            doc.get("line_amount_types"), LINE_AMOUNT_TYPES, "tax mode (line amount types)"
+        )
+        result["LineAmountTypes"] = line_amount_types
+        if invoice and doc.get("url"):
+            url = str(doc["url"]).strip()
+            if url.startswith(("https://", "http://")):
+                result["Url"] = url
+            else:
+                self.warn(f"the link back to Odoo ({url}) is not a web address; it was left out.")
+        result["LineItems"] = self.lines(doc.get("lines"), doc_type)
+        return result
+
+    # Header
+
+    def contact(self, contact):
+        if not isinstance(contact, dict):
+            self.fail("it has no partner. Set the partner and send it again.")
+        if contact.get("contact_id"):
+            return {"ContactID": self.uuid(contact["contact_id"], "its partner's Xero contact id")}
+        name = _text(contact.get("name"))
+        if not name:
+            self.fail("its partner has no name. Give the partner a name and send it again.")
+        if len(name) > MAX_CONTACT_NAME:
+            self.fail(
+                f"its partner's name is {len(name)} characters long; Xero takes at most "
+                f"{MAX_CONTACT_NAME}. Shorten the partner's name and send it again."
+            )
+        return {"Name": name}
+
+    def numbers(self, doc_type, invoice):
+        number = _text(self.doc.get("number"))
+        if doc_type in SALES_TYPES:
+            sent = number
+            reference = _text(self.doc.get("reference"))
+        else:
+            sent = _text(self.doc.get("vendor_reference")) or number
+            reference = ""
+        field = "InvoiceNumber" if invoice else "CreditNoteNumber"
+        if len(sent) > MAX_NUMBER:
+            self.fail(
+                f"its number {sent[:40]}... is {len(sent)} characters long; Xero takes at most "
+                f"{MAX_NUMBER}. Shorten it and send it again."
+            )
+        result = {}
+        if sent:
+            result[field] = sent
+        if reference:
+            result["Reference"] = reference
+        return result
+
+    def uuid(self, value, what):
+        try:
+            return str(uuid.UUID(str(value)))
+        except ValueError:
+            self.fail(f"{what} {value!r} is not a Xero id. Unlink it and send the document again.")
+
+    def date(self, value, what, required=False):
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, date):
+            return value.isoformat()
+        if value is None and not required:
+            return None
+        self.fail(f"its {what} {value!r} is not a date. Set the {what} and send it again.")
+
+    def currency(self, code):
+        if not isinstance(code, str) or not _CURRENCY.fullmatch(code):
+            self.fail(
+                f"its currency {code!r} is not a 3-letter ISO code such as AUD. "
+                "Set the document's currency and send it again."
+            )
+        return code
+
+    def choice(self, value, allowed, what):
+        if value not in allowed:
+            self.fail(f"its {what} {value!r} is not one of {', '.join(allowed)}.")
+        return value
+
+    # Lines
+
+    def lines(self, lines, doc_type):
+        if not isinstance(lines, (list, tuple)) or not lines:
+            self.fail("it has no lines; Xero needs at least one. Add a line and send it again.")
+        result = []
+        for number, line in enumerate(lines, 1):
+            item = self.line(line, number, doc_type)
+            if item is not None:
+                result.append(item)
+        if not result:
+            self.fail("all its lines are empty; Xero needs at least one. Add a line.")
+        return result
+
+    def line(self, line, number, doc_type):
+        if not isinstance(line, dict):
+            self.fail(f"line {number} is {line!r}, not a line.")
+        description = self.description(line.get("description"), number)
+        if line.get("display_only"):
+            return {"Description": description} if description else None
+        if not description:
+            self.warn(f"line {number} has no description; it was sent as {EMPTY_DESCRIPTION!r}.")
+            description = EMPTY_DESCRIPTION
+        where = f"line {number} ({_short(description)})"
+        quantity = self.decimal(line.get("quantity"), f"{where} quantity")
+        unit = self.decimal(line.get("unit_amount"), f"{where} unit price")
+        discount = line.get("discount")
+        discount = Decimal(0) if discount is None else self.decimal(discount, f"{where} discount")
+        item = {"Description": description, "Quantity": self.number(quantity, QUANTITY_PLACES)}
+        if discount and doc_type in DISCOUNT_RATE_TYPES and 0 <= discount <= HUNDRED:
+            item["UnitAmount"] = self.number(unit, UNIT_PLACES)
+            item["DiscountRate"] = self.number(discount, RATE_PLACES)
+        else:
+            item["UnitAmount"] = self.number(unit * (HUNDRED - discount) / HUNDRED, UNIT_PLACES)
+        account_code = _text(line.get("account_code"))
+        if not account_code:
+            self.fail(
+                f"{where} has no Xero account code. Set the Xero account on the product "
+                "category, or the connection's sales or purchase account, and send it again."
+            )
+        item["AccountCode"] = account_code
+        tax_type = _text(line.get("tax_type"))
+        if tax_type:
+            item["TaxType"] = tax_type
+        tracking = self.tracking(line.get("tracking"), where)
+        if tracking:
+            item["Tracking"] = tracking
+        return item
+
+    def description(self, text, number):
+        text = _text(text)
+        units = _utf16_length(text)
+        if units <= MAX_DESCRIPTION:
+            return text
+        self.warn(
+            f"line {number}'s description is {units:,} characters long; Xero takes "
+            f"{MAX_DESCRIPTION:,}, so it was cut to {MAX_DESCRIPTION:,} ending with "
+            f"{ELLIPSIS!r}."
+        )
+        return _cut(text, MAX_DESCRIPTION - _utf16_length(ELLIPSIS)) + ELLIPSIS
+
+    def tracking(self, tracking, where):
+        if not tracking:
+            return []
+        if not isinstance(tracking, (list, tuple)) or not all(
+            isinstance(category, dict) for category in tracking
+        ):
+            self.fail(f"{where} has tracking {tracking!r}, not a list of categories.")
+        if len(tracking) > MAX_TRACKING:
+            self.fail(
+                f"{where} has {len(tracking)} tracking categories; Xero takes at most "
+                f"{MAX_TRACKING}. Map its analytic distribution to at most two categories."
+            )
+        result = []
+        for category in tracking:
+            name = _text(category.get("Name"))
+            option = _text(category.get("Option"))
+            if not (name and option):
+                self.fail(f"{where} has a tracking category without a name or an option.")
+            if any(seen["Name"] == name for seen in result):
+                self.fail(f"{where} uses the tracking category {name!r} twice.")
+            result.append({"Name": name, "Option": option})
+        return result
+
+    def decimal(self, value, what):
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, int) and not isinstance(value, bool):
+            number = Decimal(value)
+        elif isinstance(value, float):
+            number = Decimal(repr(value))
+        else:
+            self.fail(f"the {what} is {value!r}, not a number. Set it and send it again.")
+        if not number.is_finite():
+            self.fail(f"the {what} is {value!r}, not a number. Set it and send it again.")
+        return number
+
+    def number(self, value, places):
+        try:
+            return _json_number(value, places)
+        except (ValueError, InvalidOperation):
+            self.fail(f"the amount {value} is too large for Xero.")
+
+
+def _json_number(value, places):
+    """`value` rounded half up to `places`, as a float that prints as exactly that decimal."""
+    rounded = value.quantize(places, rounding=ROUND_HALF_UP)
+    if len(rounded.as_tuple().digits) > _MAX_JSON_DIGITS:
+        raise ValueError(f"{value} has more digits than a JSON number keeps exactly.")
+    return float(rounded) + 0.0  # + 0.0: no "-0.0"
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()
+
+
+def _short(text, length=40):
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + ELLIPSIS
+
+
+def _utf16_length(text):
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _cut(text, units):
+    """The longest start of `text` of at most `units` UTF-16 code units, never half a character,
+    without trailing blanks."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return text[:index].rstrip()
+    return text
+
+
+# Contacts
+
+
+def contact_payload(contact):
+    """A Contact for PUT /Contacts (or POST /Contacts, with ContactID when `contact_id` is set).
+
+    `contact`: {"name", "email", "contact_number", "contact_id" (optional), "ref" (optional, for
+    errors)}. An e-mail Xero would refuse (not ASCII, no "@", too long) is left out rather than
+    failing the contact and every document that needs it.
+    """
+    ref = contact.get("ref")
+    name = _text(contact.get("name"))
+    if not name:
+        raise PayloadError(ref, "A partner has no name. Give it a name and send it again.")
+    if len(name) > MAX_CONTACT_NAME:
+        raise PayloadError(
+            ref,
+            f"The partner {name[:40]}...'s name is {len(name)} characters long; Xero takes at most "
+            f"{MAX_CONTACT_NAME}. Shorten it and send it again.",
+        )
+    result = {}
+    if contact.get("contact_id"):
+        try:
+            result["ContactID"] = str(uuid.UUID(str(contact["contact_id"])))
+        except ValueError:
+            raise PayloadError(
+                ref, f"The partner {name}'s Xero contact id is not a Xero id. Unlink it."
+            ) from None
+    result["Name"] = name
+    email = _text(contact.get("email"))
+    if email and email.isascii() and "@" in email and len(email) <= MAX_EMAIL:
+        result["EmailAddress"] = email
+    contact_number = _text(contact.get("contact_number"))
+    if len(contact_number) > MAX_CONTACT_NUMBER:
+        raise PayloadError(
+            ref,
+            f"The partner {name}'s contact number is longer than {MAX_CONTACT_NUMBER} characters.",
+        )
+    if contact_number:
+        result["ContactNumber"] = contact_number
+    return result
+
+
+# Requests
+
+
+def _wire(body):
+    # Exactly what requests' json= sends: json.dumps with its defaults (", " and ": " separators,
+    # non-ASCII escaped as \uXXXX), UTF-8. That is the largest of the usual encodings.
+    return json.dumps(body, allow_nan=False).encode("utf-8")
+
+
+def request_size(payloads, wrapper="Invoices"):
+    """Bytes of the request body ``{wrapper: payloads}`` as the Xero client sends it."""
+    return len(_wire({wrapper: list(payloads)}))
+
+
+def request_limit(max_bytes=MAX_BYTES):
+    """The body size `batches` keeps under for `max_bytes`, after the safety margin."""
+    return max_bytes - int(max_bytes * SAFETY_MARGIN)
+
+
+def oversized(payloads, *, max_bytes=MAX_BYTES, wrapper="Invoices"):
+    """Positions of the payloads too large to be sent even alone (see `batches`)."""
+    limit = request_limit(max_bytes)
+    return [
+        index for index, payload in enumerate(payloads) if request_size([payload], wrapper) > limit
+    ]
+
+
+def batches(payloads, *, max_count=MAX_COUNT, max_bytes=MAX_BYTES, wrapper="Invoices"):
+    """Yield the payloads, in order, as lists that make one request each: at most `max_count`
+    documents, and a body (``{wrapper: [...]}`` as the client sends it) of at most
+    `request_limit(max_bytes)` bytes.
+
+    A payload too large to go even alone raises `PayloadTooLarge` (with its `index`) before
+    anything is yielded; use `oversized` first to set such documents aside.
+    """
+    if max_count < 1:
+        raise ValueError("max_count must be at least 1.")
+    payloads = list(payloads)
+    limit = request_limit(max_bytes)
+    empty = len(_wire({wrapper: []}))
+    separator = len(b", ")
+    sizes = [len(_wire(payload)) for payload in payloads]
+    for index, size in enumerate(sizes):
+        if empty + size > limit:
+            raise PayloadTooLarge(index, empty + size, limit, _label(payloads[index], index))
+    return _chunks(payloads, sizes, max_count, limit, empty, separator)
+
+
+def _chunks(payloads, sizes, max_count, limit, empty, separator):
+    chunk, used = [], empty
+    for payload, size in zip(payloads, sizes, strict=True):
+        if chunk and (len(chunk) >= max_count or used + separator + size > limit):
+            yield chunk
+            chunk, used = [], empty
+        used += size + (separator if chunk else 0)
+        chunk.append(payload)
+    if chunk:
+        yield chunk
+
+
+def _label(payload, index):
+    for field in ("InvoiceNumber", "CreditNoteNumber", "InvoiceID", "CreditNoteID"):
+        if payload.get(field):
+            return str(payload[field])
+    return f"at position {index + 1}"
+
+
+def payload_hash(payload):
+    """sha256 hex of the payload's canonical JSON (sorted keys, compact, UTF-8), to tell whether
+    a document changed since it was sent.
+
+    InvoiceID / CreditNoteID are left out: the payload that created a document and the one that
+    would update it carry the same content and must hash the same.
+    """
+    content = {key: value for key, value in payload.items() if key not in _ID_FIELDS}
+    text = json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
