@@ -1,6 +1,10 @@
+import logging
 from decimal import Decimal
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 # Odoo move type -> Xero type, and which send action each belongs to.
 XERO_TYPES = {
@@ -62,6 +66,10 @@ class AccountMove(models.Model):
         help="Sent, but something deserves a look (a total that differs, a shortened text...).",
     )
     xero_payload_hash = fields.Char(copy=False, readonly=True)
+    xero_attached = fields.Boolean(copy=False, readonly=True)
+    xero_allocated = fields.Boolean(
+        copy=False, readonly=True, help="This credit note is allocated in Xero to what it reverses."
+    )
 
     def write(self, vals):
         if SENT_FIELDS.intersection(vals) and not self.env.context.get("xero_result"):
@@ -94,6 +102,25 @@ class AccountMove(models.Model):
         if invoices or not failed:
             return invoices.action_send_to_xero_invoice()
         return failed.action_send_to_xero_credit_note()
+
+    def _xero_attachment(self):
+        """(file name, content, mimetype) of the file to attach in Xero, if any: the vendor's
+        scanned bill, or the invoice PDF (the one already made, else rendered now)."""
+        self.ensure_one()
+        attachment = self.message_main_attachment_id
+        if attachment:
+            return attachment.name, attachment.raw, attachment.mimetype
+        if self.is_purchase_document():
+            return None
+        report = self.env["ir.actions.report"]
+        try:
+            content, kind = report._render_qweb_pdf("account.account_invoices", self.ids)
+        except UserError as exc:
+            _logger.info("No PDF for %s: %s", self.name, exc)
+            return None
+        if kind != "pdf":
+            return None
+        return f"{self.name.replace('/', '_')}.pdf", content, "application/pdf"
 
     # ------------------------------------------------------------------ review
 

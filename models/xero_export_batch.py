@@ -97,6 +97,15 @@ class XeroExportBatch(models.Model):
             payloads = self._build_payloads(batch_id, going)
             self._refuse_settled(connection, batch_id, payloads)
             self._post(connection, batch_id, payloads)
+            with self._own_env() as env:
+                sent = (
+                    env["account.move"]
+                    .browse([move.id for move in payloads])
+                    .filtered(lambda move: move.xero_state == "sent")
+                )
+                sent_ids = {move.id: (move.xero_id, move.xero_status) for move in sent}
+            self._attach(connection, moves.filtered(lambda m: m.id in sent_ids), sent_ids)
+            self._allocate(connection, moves.filtered(lambda m: m.id in sent_ids), sent_ids)
         with self._own_env() as env:
             return [
                 {
@@ -158,13 +167,13 @@ class XeroExportBatch(models.Model):
                 summarize_errors=False,
             )
             for partner, element in zip(missing, created, strict=True):
-                if not element.get("HasErrors"):
+                if not _has_errors(element):
                     found[partner] = element["ContactID"]
                 elif any(NAME_TAKEN.search(m) for m in validation_messages(element)):
-                    # Another contact has the name (archived ones do not count): it is this one.
-                    same = client.get_contacts(tenant, where=f"Name=={_quote(partner.name)}")
+                    # An active contact has the name, written differently: it is this one.
+                    same = _contact_named(client, tenant, partners[partner][0]["contact"]["name"])
                     if same:
-                        found[partner] = same[0]["ContactID"]
+                        found[partner] = same["ContactID"]
         with self._own_env() as env:
             for partner, contact_id in found.items():
                 env["xero.partner.link"].create(
@@ -297,7 +306,7 @@ class XeroExportBatch(models.Model):
             batch = env[self._name].browse(batch_id)
             for (move, version), element in zip(chunk_moves, answer, strict=True):
                 move = move.with_env(env)
-                if element.get("HasErrors"):
+                if _has_errors(element):
                     messages = validation_messages(element)
                     batch._record_failure(move, _plain_validation(messages), messages)
                     continue
@@ -337,6 +346,83 @@ class XeroExportBatch(models.Model):
                         "message": warning or "",
                     }
                 )
+
+    def _attach(self, connection, moves, sent):
+        """Attach the invoice PDF (customer side) or the vendor's scanned bill (supplier side)
+        to documents that did not have it yet. A failure is a warning: the document is in Xero."""
+        if not connection.send_attachments:
+            return
+        client = connection._client()
+        for move in moves.filtered(lambda m: not m.xero_attached):
+            attachment = move._xero_attachment()
+            if not attachment:
+                continue
+            name, content, mimetype = attachment
+            try:
+                client.put_attachment(
+                    connection.tenant_id, _endpoint(move), sent[move.id][0], name, content, mimetype
+                )
+            except XeroError as exc:
+                self._warn(move, _("Sent, but the file was not attached: %(error)s", error=exc))
+                continue
+            with self._own_env() as env:
+                move.with_env(env).with_context(xero_result=True).xero_attached = True
+
+    def _allocate(self, connection, moves, sent):
+        """Allocate an approved credit note to the approved document it reverses, once."""
+        client = connection._client()
+        for credit_note in moves.filtered(
+            lambda m: (
+                m.move_type in ("in_refund", "out_refund")
+                and not m.xero_allocated
+                and m.reversed_entry_id.xero_id
+            )
+        ):
+            credit_note_id, status = sent[credit_note.id]
+            invoice = credit_note.reversed_entry_id
+            if status != "AUTHORISED":
+                continue
+            try:
+                current = client.get_invoices(connection.tenant_id, [invoice.xero_id])[0]
+                if current["Status"] != "AUTHORISED" or not current.get("AmountDue"):
+                    continue
+                amount = min(
+                    Decimal(str(current["AmountDue"])), Decimal(str(credit_note.amount_total))
+                )
+                client.put_allocation(
+                    connection.tenant_id,
+                    credit_note_id,
+                    invoice.xero_id,
+                    float(amount),
+                    credit_note.invoice_date,
+                    idempotency_key=f"odoo-allocation-{credit_note_id}",
+                )
+            except XeroError as exc:
+                self._warn(
+                    credit_note,
+                    _(
+                        "Sent, but not allocated to %(invoice)s: %(error)s",
+                        invoice=invoice.name,
+                        error=exc,
+                    ),
+                )
+                continue
+            with self._own_env() as env:
+                credit_note.with_env(env).with_context(xero_result=True).xero_allocated = True
+                credit_note.with_env(env).message_post(
+                    body=_(
+                        "Allocated %(amount)s to %(invoice)s in Xero.",
+                        amount=amount,
+                        invoice=invoice.name,
+                    )
+                )
+
+    def _warn(self, move, message):
+        with self._own_env() as env:
+            move = move.with_env(env)
+            move.with_context(xero_result=True).xero_warning = "\n".join(
+                filter(None, [move.xero_warning, message])
+            )
 
     # ------------------------------------------------------------------ recording
 
@@ -428,6 +514,29 @@ def _snake(endpoint):
 
 def _quote(value):
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _has_errors(element):
+    # Invoices say HasErrors, contacts HasValidationErrors; both say StatusAttributeString.
+    return bool(
+        element.get("HasErrors")
+        or element.get("HasValidationErrors")
+        or element.get("StatusAttributeString") == "ERROR"
+    )
+
+
+def _contact_named(client, tenant, name, max_pages=10):
+    """The active contact whose name is `name` whatever its case: Xero's names are unique
+    regardless of case, its filters are not."""
+    wanted = name.strip().lower()
+    for page in range(1, max_pages + 1):
+        contacts = client.get_contacts(tenant, where='ContactStatus=="ACTIVE"', page=page)
+        for contact in contacts:
+            if (contact.get("Name") or "").strip().lower() == wanted:
+                return contact
+        if len(contacts) < 100:
+            return None
+    return None
 
 
 def _best_contact(contact, candidates):

@@ -60,6 +60,7 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
                 "accounting.invoices",
                 "accounting.contacts",
                 "accounting.settings.read",
+                "accounting.attachments",
             ],
         )
 

@@ -339,3 +339,153 @@ class TestBadInput(XeroSendCase):
         self.send(bill)
         self.assertEqual(bill.xero_state, "sent", bill.xero_error)
         self.assertEqual(len(self.xero_documents()[0]["LineItems"]), 1000)
+
+
+@tagged("post_install", "-at_install")
+class TestSendMore(XeroSendCase):
+    def test_vendor_scan_is_attached_once(self):
+        self.connection.send_attachments = True
+        bill = self.make_move()
+        scan = self.env["ir.attachment"].create(
+            {
+                "name": "bondi-8841.pdf",
+                "raw": b"%PDF-1.4 scanned bill",
+                "res_model": "account.move",
+                "res_id": bill.id,
+                "mimetype": "application/pdf",
+            }
+        )
+        bill.message_main_attachment_id = scan
+        self.send(bill)
+        attachments = requests.get(
+            f"{self.sandbox.url}/_sandbox/state",
+            params={"tenant_id": seed.AU_TENANT_ID},
+            timeout=SANDBOX_TIMEOUT,
+        ).json()["organisations"][0]["attachments"]
+        self.assertEqual(
+            [(a["document_id"], a["FileName"]) for a in attachments],
+            [(bill.xero_id, "bondi-8841.pdf")],
+        )
+        self.assertTrue(bill.xero_attached)
+
+    def test_credit_note_is_allocated_to_the_bill_it_reverses(self):
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move()
+        self.send(bill)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=bill.ids)
+            .create({"journal_id": bill.journal_id.id, "reason": "Broken bottles"})
+        )
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        refund.action_post()
+        self.send(refund, "credit_note")
+        self.assertEqual(refund.xero_state, "sent", refund.xero_error)
+        self.assertTrue(refund.xero_allocated, refund.xero_warning)
+        invoice = self.xero_documents()[0]
+        self.assertEqual(float(invoice["AmountDue"]), 0.0)
+        self.assertEqual(float(invoice["AmountCredited"]), bill.amount_total)
+        self.assertIn("Allocated", refund.message_ids[0].body)
+
+    def test_contacts_are_found_by_name_created_once_and_kept(self):
+        seeded = requests.get(
+            f"{self.sandbox.url}/_sandbox/state",
+            params={"tenant_id": seed.AU_TENANT_ID},
+            timeout=SANDBOX_TIMEOUT,
+        ).json()["organisations"][0]["contacts"]
+        existing = next(c for c in seeded if c["ContactStatus"] == "ACTIVE")
+        known = self.env["res.partner"].create({"name": existing["Name"]})
+        bill_known = self.make_move(partner_id=known.id)
+        bill_new = self.make_move()
+        bill_new_again = self.make_move()
+        self.send(bill_known | bill_new | bill_new_again)
+        documents = {d["InvoiceID"]: d for d in self.xero_documents()}
+        self.assertEqual(
+            documents[bill_known.xero_id]["Contact"]["ContactID"], existing["ContactID"]
+        )
+        new_id = documents[bill_new.xero_id]["Contact"]["ContactID"]
+        self.assertEqual(documents[bill_new_again.xero_id]["Contact"]["ContactID"], new_id)
+        links = self.env["xero.partner.link"].search([("connection_id", "=", self.connection.id)])
+        self.assertEqual(
+            {(link.partner_id, link.contact_id) for link in links},
+            {(known, existing["ContactID"]), (self.vendor, new_id)},
+        )
+        self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Contacts", method="PUT")), 1)
+        self.send(self.make_move(ref="LATER"))
+        self.assertEqual(
+            len(self.sandbox_log("/api.xro/2.0/Contacts", method="GET")), 1, "links are reused"
+        )
+
+    def test_a_name_already_assigned_is_linked(self):
+        self.connection._client().put_contacts(seed.AU_TENANT_ID, [{"Name": "Bondi Beverages Pty"}])
+        # Odoo's name differs only in case: not found by the exact search, refused on creation.
+        partner = self.env["res.partner"].create({"name": "BONDI BEVERAGES PTY"})
+        bill = self.make_move(partner_id=partner.id)
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertTrue(self.connection._xero_contact_link(partner))
+
+    def test_rate_limit_stops_and_says_when_to_retry(self):
+        self.sandbox_control("settings", minute_limit=3)
+        bills = self.make_move() | self.make_move(ref="B")
+        results = self.send(bills)
+        failed = [move for move, (verdict, _m) in results.items() if verdict == "failed"]
+        self.assertTrue(failed)
+        self.assertIn("limit was reached", failed[0].xero_error)
+
+    def test_not_connected_offers_to_start_a_session_and_comes_back(self):
+        self.connection.state = "reauth"
+        bills = self.make_move() | self.make_move(ref="X")
+        wizard, _review = self.review(bills)
+        self.assertEqual(wizard.step, "connect")
+        self.assertTrue(wizard.needs_reauth)
+        action = wizard.action_start_session()
+        self.assertIn(f"move_ids={bills[0].id},{bills[1].id}", action["url"])
+        self.assertIn("send_action=invoice", action["url"])
+        setup = self.env["xero.setup.wizard"].create(
+            {
+                "connection_id": self.connection.id,
+                "step": "accounts",
+                "return_action": "invoice",
+                "return_move_ids": ",".join(map(str, bills.ids)),
+            }
+        )
+        back = setup.action_integrate()
+        again = self.env["xero.send.wizard"].browse(back["res_id"])
+        self.assertEqual(again.move_ids, bills)
+        self.assertEqual(again.step, "review")
+        self.assertEqual(again.create_count, 2)
+
+    def test_fix_mappings_from_the_review_comes_back_to_it(self):
+        unmapped = self.env["account.tax"].create(
+            {"name": "Luxury Car Tax", "amount": 33.0, "type_tax_use": "purchase"}
+        )
+        line = {"name": "Van", "quantity": 1, "price_unit": 9, "tax_ids": [(6, 0, unmapped.ids)]}
+        bill = self.make_move(lines=[line])
+        wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "blocked")
+        setup = self.env["xero.setup.wizard"].browse(wizard.action_fix_mappings()["res_id"])
+        line = setup.tax_line_ids.filtered(lambda line: line.tax_id == unmapped)
+        line.tax_rate_id = self.connection.tax_rate_ids.filtered(lambda r: r.tax_type == "INPUT")
+        again = self.env["xero.send.wizard"].browse(setup.action_integrate()["res_id"])
+        self.assertEqual(again.create_count, 1)
+
+    def test_a_different_total_in_xero_is_reported(self):
+        self.env.company.tax_calculation_rounding_method = "round_globally"
+        lines = [{"name": f"Lime {i}", "quantity": 1, "price_unit": 0.15} for i in range(7)]
+        bill = self.make_move(lines=lines)
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent")
+        xero_total = float(self.xero_documents()[0]["Total"])
+        self.assertNotEqual(xero_total, bill.amount_total, "Xero rounds tax per line")
+        self.assertIn("Xero's total is", bill.xero_warning)
+
+    def test_export_log_keeps_no_secret(self):
+        bill = self.make_move()
+        self.send(bill)
+        batch = self.env["xero.export.batch"].search([], limit=1)
+        self.assertEqual(batch.line_ids.move_id, bill)
+        self.assertEqual(batch.sent_count, 1)
+        token = self.connection._read_token()
+        for line in batch.line_ids:
+            self.assertNotIn(token["access_token"], line.message or "")

@@ -421,7 +421,7 @@ def test_authorization_url_has_pkce_s256_state_and_scopes(xero_oauth):
         "client_id": CLIENT_ID,
         "redirect_uri": REDIRECT_URI,
         "scope": "openid profile email offline_access accounting.invoices "
-        "accounting.contacts accounting.settings.read",
+        "accounting.contacts accounting.settings.read accounting.attachments",
         "state": request.state,
         "code_challenge": challenge.decode().rstrip("="),
         "code_challenge_method": "S256",

@@ -171,7 +171,7 @@ class XeroClient:
     ):
         """Attach a file to an invoice or credit note (`kind` "Invoices" or "CreditNotes").
 
-        Needs the `accounting.attachments` scope, which the default scopes do not ask for.
+        Needs the `accounting.attachments` scope.
         """
         if kind not in ATTACHMENT_KINDS:
             raise ValueError(f"Attachments go on one of {ATTACHMENT_KINDS}, not {kind!r}.")

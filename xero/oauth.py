@@ -35,7 +35,8 @@ TOKEN_PATH = "/connect/token"
 REVOCATION_PATH = "/connect/revocation"
 CONNECTIONS_PATH = "/connections"
 
-# Apps created on or after 2 March 2026 must ask for granular scopes.
+# Apps created on or after 2 March 2026 must ask for granular scopes. Attachments carry the
+# invoice PDF or the vendor's scanned bill along with each document.
 DEFAULT_SCOPES = (
     "openid",
     "profile",
@@ -44,6 +45,7 @@ DEFAULT_SCOPES = (
     "accounting.invoices",
     "accounting.contacts",
     "accounting.settings.read",
+    "accounting.attachments",
 )
 # Apps created before 2 March 2026 may keep the broad accounting.transactions until September 2027;
 # such an app asking for accounting.invoices before April 2026 is refused.
@@ -55,6 +57,7 @@ LEGACY_SCOPES = (
     "accounting.transactions",
     "accounting.contacts",
     "accounting.settings.read",
+    "accounting.attachments",
 )
 
 DEFAULT_TIMEOUT = (5, 60)
