@@ -1,7 +1,7 @@
 import logging
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
@@ -16,6 +16,7 @@ XERO_TYPES = {
 ACTION_MOVE_TYPES = {
     "invoice": ("in_invoice", "out_invoice"),
     "credit_note": ("in_refund", "out_refund"),
+    "retry": tuple(XERO_TYPES),
 }
 # Xero statuses of documents that can no longer be changed through the API.
 SETTLED_STATUSES = ("PAID", "VOIDED", "DELETED")
@@ -92,16 +93,11 @@ class AccountMove(models.Model):
         self.ensure_one()
         return {"type": "ir.actions.act_url", "url": self.xero_url, "target": "new"}
 
-    @api.model
     def action_retry_xero_failed(self):
-        """Send again every document of the current company whose last send failed."""
-        failed = self.search(
-            [("xero_state", "=", "error"), ("company_id", "=", self.env.company.id)]
+        """Send again the selected documents whose last send failed, whatever their type."""
+        return self.env["xero.send.wizard"]._action_start(
+            self.filtered(lambda move: move.xero_state == "error"), "retry"
         )
-        invoices = failed.filtered(lambda m: m.move_type in ACTION_MOVE_TYPES["invoice"])
-        if invoices or not failed:
-            return invoices.action_send_to_xero_invoice()
-        return failed.action_send_to_xero_credit_note()
 
     def _xero_attachment(self):
         """(file name, content, mimetype) of the file to attach in Xero, if any: the vendor's

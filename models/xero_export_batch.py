@@ -46,7 +46,11 @@ class XeroExportBatch(models.Model):
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, required=True)
     action = fields.Selection(
-        [("invoice", "Send to Xero as Invoice"), ("credit_note", "Send to Xero as Credit Note")],
+        [
+            ("invoice", "Send to Xero as Invoice"),
+            ("credit_note", "Send to Xero as Credit Note"),
+            ("retry", "Retry Failed Xero Sends"),
+        ],
         required=True,
     )
     line_ids = fields.One2many("xero.export.line", "batch_id")

@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import config
 
+from ..xero import DEFAULT_SCOPES
 from ..xero_sandbox import seed
 from .common import SandboxSignIn, XeroSandboxMixin
 
@@ -50,19 +51,7 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
         self.assertEqual(
             first["redirect_uri"], [self.connection.get_base_url() + "/xero/connect/callback"]
         )
-        self.assertEqual(
-            first["scope"][0].split(),
-            [
-                "openid",
-                "profile",
-                "email",
-                "offline_access",
-                "accounting.invoices",
-                "accounting.contacts",
-                "accounting.settings.read",
-                "accounting.attachments",
-            ],
-        )
+        self.assertEqual(first["scope"][0].split(), list(DEFAULT_SCOPES))
 
     def test_one_organisation_goes_straight_to_accounts(self):
         callback = SandboxSignIn(self._start()).consent([seed.AU_TENANT_ID])

@@ -195,7 +195,13 @@ class TestSend(XeroSendCase):
         self.assertEqual({verdict for verdict, _m in results.values()}, {"failed"})
         self.assertIn("could not be reached", bills[0].xero_error)
         self.assertEqual(self.xero_documents(), [])
-        wizard = self.env["xero.send.wizard"].browse(bills.action_retry_xero_failed()["res_id"])
+        refund = self.make_move("in_refund")
+        self.send(refund, "credit_note")
+        self.assertEqual(refund.xero_state, "sent")
+        wizard = self.env["xero.send.wizard"].browse(
+            (bills | refund).action_retry_xero_failed()["res_id"]
+        )
+        self.assertEqual(wizard.move_ids, bills, "only what failed is sent again")
         self.assertEqual(wizard.create_count, 2)
         wizard.action_send()
         self.assertEqual(set(bills.mapped("xero_state")), {"sent"})

@@ -1,12 +1,43 @@
+import base64
+import io
 import json
+import os
+from concurrent.futures import FIRST_COMPLETED, wait
+from pathlib import Path
+
+from PIL import Image
 
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import ChromeBrowser
 
 from ..xero_sandbox import seed
+from . import test_send
 from .common import XeroSandboxMixin
 
 TOUR_OPTIONS = {"stepDelay": 0, "keepWatchBrowser": False, "debug": False, "startUrl": ""}
+# The README's screenshots are written here when XERO_SCREENSHOTS is set, and only then.
+SCREENSHOTS_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+TOUR_WAIT = 60
+
+# The send tour's `screenshot` steps call window.accountXeroExportPause(name), which waits for
+# the test to capture the page and resume it.
+PAUSE_HOOK = """
+window.accountXeroExportPause = (name) => new Promise((resume) => {
+    window.accountXeroExportPaused = {name, resume};
+    window.accountXeroExportWaiter?.(name);
+});
+"""
+WAIT_FOR_PAUSE = """
+new Promise((resolve) => {
+    window.accountXeroExportWaiter = resolve;
+    if (window.accountXeroExportPaused) resolve(window.accountXeroExportPaused.name);
+})
+"""
+RESUME = """{
+    const paused = window.accountXeroExportPaused;
+    window.accountXeroExportPaused = window.accountXeroExportWaiter = null;
+    paused.resume();
+}"""
 
 
 @tagged("post_install", "-at_install")
@@ -67,3 +98,100 @@ class TestUi(XeroSandboxMixin, HttpCase):
             f"document.getElementById({button!r}).click()" if button else f"{form}.requestSubmit()"
         )
         browser._websocket_request("Runtime.evaluate", params={"expression": script + submit})
+
+
+@tagged("post_install", "-at_install")
+class TestSendUi(test_send.XeroSendCase):
+    browser_size = "1280x800"
+
+    def test_send_tour(self):
+        """The seed flow in a real browser, on the bills list: three bills and a vendor credit
+        note selected, Send to Xero as Invoice (the credit note is skipped and the review says
+        why), Ok, Ok, Sent badges and a View in Xero link; then the credit note through Send to
+        Xero as Credit Note. The sandbox ends up holding exactly those four documents."""
+        self.env.company.name = "Harbour Bar & Kitchen"  # as the screenshots show it
+        bills = (
+            self.make_move(ref="INV-4471")
+            | self.make_move(
+                ref="INV-4472",
+                lines=[
+                    {"name": "Pacific Ale keg 50L", "quantity": 2, "price_unit": 289.0},
+                    {"name": "Returned empty kegs", "quantity": 2, "price_unit": -30.0},
+                ],
+            )
+            | self.make_move(
+                ref="INV-4473",
+                lines=[{"name": "Tonic water 24x200ml", "quantity": 5, "price_unit": 21.5}],
+            )
+        )
+        refund = self.make_move(
+            "in_refund",
+            ref="CR-118",
+            lines=[{"name": "Damaged carton", "quantity": 1, "price_unit": 54.90}],
+        )
+
+        browser = ChromeBrowser(self, headless=True, success_signal="tour succeeded")
+        self.addCleanup(browser.stop)
+        self.authenticate(self.env.user.login, self.env.user.login, browser=browser)
+        browser.navigate_to(
+            f"{self.base_url()}/odoo/action-account.action_move_in_invoice_type", wait_stop=True
+        )
+        self.assertTrue(browser._wait_ready("odoo.isTourReady('account_xero_export_send')"))
+        hooked = browser._websocket_request("Runtime.evaluate", params={"expression": PAUSE_HOOK})
+        self.assertNotIn("exceptionDetails", hooked)
+        browser._websocket_send(
+            "Runtime.evaluate",
+            params={
+                "expression": "odoo.startTour('account_xero_export_send', "
+                f"{json.dumps(TOUR_OPTIONS)})"
+            },
+        )
+        for name in ("review", "result", "sent"):
+            self._screenshot_at_pause(browser, name)
+        browser._wait_code_ok("true", timeout=TOUR_WAIT)
+
+        self.env.invalidate_all()
+        invoices = {d["InvoiceNumber"]: d for d in self.xero_documents()}
+        self.assertEqual(set(invoices), {"INV-4471", "INV-4472", "INV-4473"})
+        for bill in bills:
+            document = invoices[bill.ref]
+            self.assertEqual(document["Type"], "ACCPAY")
+            self.assertEqual(bill.xero_state, "sent")
+            self.assertEqual(bill.xero_id, document["InvoiceID"])
+            self.assertTrue(bill.xero_url.endswith(f"/invoicing/view/{document['InvoiceID']}"))
+            self.assertEqual(float(document["Total"]), bill.amount_total)
+        self.assertEqual(float(invoices["INV-4472"]["LineItems"][1]["UnitAmount"]), -30.0)
+        credit_notes = self.xero_documents("credit_notes")
+        self.assertEqual(len(credit_notes), 1, "the credit note went once, with its own action")
+        self.assertEqual(credit_notes[0]["Type"], "ACCPAYCREDIT")
+        self.assertEqual(credit_notes[0]["CreditNoteNumber"], "CR-118")
+        self.assertEqual(refund.xero_state, "sent")
+        self.assertEqual(refund.xero_id, credit_notes[0]["CreditNoteID"])
+        self.assertIn(f"creditNoteID={refund.xero_id}", refund.xero_url)
+
+    def _screenshot_at_pause(self, browser, name):
+        """Wait for the tour to pause at its `name` screenshot step, capture the page (kept in
+        docs/screenshots when XERO_SCREENSHOTS is set), and let the tour go on."""
+        paused = browser._websocket_send(
+            "Runtime.evaluate",
+            params={"expression": WAIT_FOR_PAUSE, "awaitPromise": True, "returnByValue": True},
+            with_future=True,
+        )
+        wait([paused, browser._result], timeout=TOUR_WAIT, return_when=FIRST_COMPLETED)
+        if browser._result.done():
+            browser._result.result()  # the tour's failure, raised here
+            self.fail(f"the tour ended before its {name} screenshot")
+        self.assertTrue(paused.done(), f"the tour did not reach its {name} screenshot")
+        self.assertEqual(paused.result()["result"]["value"], name)
+        shot = browser._websocket_request("Page.captureScreenshot", params={"format": "png"})
+        image = Image.open(io.BytesIO(base64.b64decode(shot["data"])))
+        self.assertEqual(image.size, (1280, 800))
+        if os.environ.get("XERO_SCREENSHOTS"):
+            SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+            # 256 colours without dithering: an Odoo page loses nothing visible, and the file
+            # shrinks several times.
+            image.convert("RGB").quantize(256, dither=Image.Dither.NONE).save(
+                SCREENSHOTS_DIR / f"send_{name}.png", optimize=True
+            )
+        resumed = browser._websocket_request("Runtime.evaluate", params={"expression": RESUME})
+        self.assertNotIn("exceptionDetails", resumed)

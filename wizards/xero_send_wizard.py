@@ -20,7 +20,11 @@ class XeroSendWizard(models.TransientModel):
     _description = "Send to Xero"
 
     action = fields.Selection(
-        [("invoice", "Send to Xero as Invoice"), ("credit_note", "Send to Xero as Credit Note")],
+        [
+            ("invoice", "Send to Xero as Invoice"),
+            ("credit_note", "Send to Xero as Credit Note"),
+            ("retry", "Retry Failed Xero Sends"),
+        ],
         required=True,
     )
     move_ids = fields.Many2many("account.move", string="Documents")
