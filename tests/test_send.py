@@ -271,6 +271,23 @@ class TestBadInput(XeroSendCase):
         bill = self.make_move(lines=[{"product_id": product.id, "quantity": 1, "price_unit": 5}])
         self.assertBlocked(bill, "is archived")
 
+    def test_account_deleted_in_xero(self):
+        self.connection.purchase_account_id.status = "DELETED"
+        self.assertBlocked(self.make_move(), "is deleted")
+
+    def test_zero_total_bill_goes(self):
+        bill = self.make_move(lines=[{"name": "Samples", "quantity": 4, "price_unit": 0.0}])
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertEqual(float(self.xero_documents()[0]["Total"]), 0.0)
+
+    def test_xero_not_listening_is_reported_and_nothing_is_lost(self):
+        self.connection.api_url = "http://127.0.0.1:9"
+        bill = self.make_move()
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "error")
+        self.assertIn("could not be reached", bill.xero_error)
+
     def test_tax_without_mapping(self):
         unmapped = self.env["account.tax"].create(
             {"name": "Wine Equalisation Tax", "amount": 29.0, "type_tax_use": "purchase"}
