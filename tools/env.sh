@@ -4,7 +4,10 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 ADDON=account_xero_export
 BUILD="$REPO/.build"
-ADDONS_DIR="$BUILD/addons"
+# Odoo knows an addon by its directory's name, and the clone may be called anything: Odoo and
+# pytest reach it through a symlink named after the addon. The symlink lives outside the clone,
+# or tools that follow links (Odoo's translation export) would loop through it.
+ADDONS_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/account_xero_export/$(printf %s "$REPO" | sha1sum | cut -c1-12)"
 ODOO_CONF="$BUILD/odoo.conf"
 TEST_DB=${XERO_TEST_DB:-xero_export_test}
 TEMPLATE_DB="${TEST_DB}_template"

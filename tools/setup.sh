@@ -69,7 +69,6 @@ ensure_chromium() {
 write_config() {
     local odoo_root addons_path
     mkdir -p "$ADDONS_DIR" "$BUILD/data"
-    # Odoo knows an addon by its directory name; the clone may be called anything.
     ln -sfn "$REPO" "$ADDONS_DIR/$ADDON"
     odoo_root=$("$ODOO_PY" -c 'import os, odoo; print(os.path.dirname(os.path.dirname(odoo.__file__)))')
     addons_path=$(for d in "$odoo_root/odoo/addons" "$odoo_root/addons"; do
