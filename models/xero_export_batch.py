@@ -90,7 +90,7 @@ class XeroExportBatch(models.Model):
         self.env.flush_all()
         with self._own_env() as env:
             batch = env[self._name].create({"connection_id": connection.id, "action": action})
-            batch._record({move.id: result for move, result in results.items()}, error_moves=True)
+            batch._record({move.id: result for move, result in results.items()})
             batch_id = batch.id
         if going:
             try:
@@ -211,7 +211,7 @@ class XeroExportBatch(models.Model):
         if not updates:
             return
         client = connection._client()
-        refused = {}
+        refused, statuses = {}, {}
         for endpoint in ("Invoices", "CreditNotes"):
             moves = [m for m in updates if _endpoint(m) == endpoint]
             if not moves:
@@ -229,6 +229,7 @@ class XeroExportBatch(models.Model):
             for move in moves:
                 status = current.get(move.xero_id, "DELETED")
                 if status in SETTLED_STATUSES:
+                    statuses[move.id] = status
                     refused[move] = _(
                         "%(status)s in Xero since it was sent: nothing was overwritten. Change "
                         "it in Xero, or create a new document in Odoo.",
@@ -240,11 +241,7 @@ class XeroExportBatch(models.Model):
             self._record_in(
                 batch_id,
                 {move.id: ("failed", message) for move, message in refused.items()},
-                statuses={
-                    move.id: message.split(" ")[0].upper()
-                    for move, message in refused.items()
-                    if message.split(" ")[0].upper() in SETTLED_STATUSES
-                },
+                statuses=statuses,
             )
 
     def _post(self, connection, batch_id, payloads):
@@ -432,14 +429,14 @@ class XeroExportBatch(models.Model):
 
     def _record_in(self, batch_id, results, statuses=None):
         with self._own_env() as env:
-            env[self._name].browse(batch_id)._record(results, error_moves=True, statuses=statuses)
+            env[self._name].browse(batch_id)._record(results, statuses=statuses)
 
-    def _record(self, results, error_moves=False, statuses=None):
+    def _record(self, results, statuses=None):
         """`results`: {move id: (result, message)}; failures are also written on the move."""
         self.ensure_one()
         for move_id, (result, message) in results.items():
             move = self.env["account.move"].browse(move_id)
-            if result == "failed" and error_moves:
+            if result == "failed":
                 self._record_failure(move, message, [], status=(statuses or {}).get(move_id))
             else:
                 self.env["xero.export.line"].create(
