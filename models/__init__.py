@@ -9,4 +9,5 @@ from . import (
     xero_partner_link,
     xero_tax_mapping,
     xero_tax_rate,
+    xero_tracking_mapping,
 )

@@ -250,6 +250,9 @@ class AccountMove(models.Model):
                     ), None
             else:
                 rate = None
+            problem, tracking = connection._xero_tracking_for(line)
+            if problem:
+                return problem, None
             data_lines.append(
                 {
                     "description": line.name or line.product_id.display_name or "",
@@ -258,7 +261,7 @@ class AccountMove(models.Model):
                     "discount": _decimal(line.discount),
                     "account_code": account.code,
                     "tax_type": rate.tax_type if rate else None,
-                    "tracking": [],
+                    "tracking": tracking,
                     "display_only": False,
                 }
             )

@@ -124,6 +124,9 @@ class XeroConnection(models.Model):
         "xero.category.account", "connection_id", "Account per Product Category"
     )
     tax_mapping_ids = fields.One2many("xero.tax.mapping", "connection_id", "Tax Mapping")
+    tracking_mapping_ids = fields.One2many(
+        "xero.tracking.mapping", "connection_id", "Analytic Accounts as Tracking Categories"
+    )
     invoice_status = fields.Selection(
         INVOICE_STATUSES,
         "Status in Xero",
@@ -292,6 +295,37 @@ class XeroConnection(models.Model):
                 return overrides[category]
             category = category.parent_id
         return self[field]
+
+    def _xero_tracking_for(self, line):
+        """(problem, tracking): the Xero tracking options of an invoice line, from the mapped
+        analytic accounts of its distribution. Xero takes one option per category, two
+        categories at most."""
+        self.ensure_one()
+        mapped = {m.analytic_account_id.id: m for m in self.tracking_mapping_ids}
+        options = {}
+        for key in line.analytic_distribution or {}:
+            for account_id in map(int, str(key).split(",")):
+                if account_id in mapped:
+                    mapping = mapped[account_id]
+                    options.setdefault(mapping.category, set()).add(mapping.option)
+        split = [category for category, chosen in options.items() if len(chosen) > 1]
+        if split:
+            return _(
+                "Line “%(line)s” is split between several options of the Xero tracking category "
+                "%(category)s: Xero takes one option per category and line.",
+                line=line.name,
+                category=split[0],
+            ), []
+        if len(options) > 2:
+            return _(
+                "Line “%(line)s” is tracked in %(count)s Xero tracking categories: Xero takes two "
+                "at most.",
+                line=line.name,
+                count=len(options),
+            ), []
+        return None, [
+            {"Name": category, "Option": chosen.pop()} for category, chosen in options.items()
+        ]
 
     def _xero_contact_link(self, partner):
         self.ensure_one()

@@ -503,6 +503,27 @@ class TestSendMore(XeroSendCase):
         self.assertNotEqual(xero_total, bill.amount_total, "Xero rounds tax per line")
         self.assertIn("Xero's total is", bill.xero_warning)
 
+    def test_analytic_accounts_go_as_tracking_options(self):
+        plan = self.env["account.analytic.plan"].create({"name": "Venues"})
+        Analytic = self.env["account.analytic.account"]
+        bondi = Analytic.create({"name": "Bondi", "plan_id": plan.id})
+        manly = Analytic.create({"name": "Manly", "plan_id": plan.id})
+        self.connection.tracking_mapping_ids = [
+            (0, 0, {"analytic_account_id": bondi.id, "category": "Venue", "option": "Bondi"}),
+            (0, 0, {"analytic_account_id": manly.id, "category": "Venue", "option": "Manly"}),
+        ]
+        line = {"name": "Kegs", "quantity": 1, "price_unit": 100.0}
+        bill = self.make_move(lines=[dict(line, analytic_distribution={str(bondi.id): 100})])
+        split = self.make_move(
+            lines=[dict(line, analytic_distribution={str(bondi.id): 50, str(manly.id): 50})]
+        )
+        results = self.send(bill | split)
+        self.assertEqual(results[bill][0], "created")
+        tracking = self.xero_documents()[0]["LineItems"][0]["Tracking"]
+        self.assertEqual([(t["Name"], t["Option"]) for t in tracking], [("Venue", "Bondi")])
+        self.assertEqual(results[split][0], "failed")
+        self.assertIn("one option per category", split.xero_error)
+
     def test_export_log_keeps_no_secret(self):
         bill = self.make_move()
         self.send(bill)
