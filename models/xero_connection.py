@@ -331,14 +331,15 @@ class XeroConnection(models.Model):
         self.ensure_one()
         return self.partner_link_ids.filtered(lambda link: link.partner_id == partner)[:1]
 
-    def _deep_link(self, kind, xero_id):
-        """Where a document is in Xero's web app (kind: "Invoices" or "CreditNotes")."""
+    def _deep_link(self, xero_type, xero_id):
+        """Where a document of `xero_type` (ACCPAY, ACCREC, ...) is in Xero's web app."""
         self.ensure_one()
         base = self._app_url("app_url").rstrip("/")
-        if kind == "CreditNotes":
+        if xero_type in ("ACCPAYCREDIT", "ACCRECCREDIT"):
+            ledger = "AccountsPayable" if xero_type == "ACCPAYCREDIT" else "AccountsReceivable"
             return (
                 f"{base}/organisationlogin/default.aspx?shortcode={self.short_code}"
-                f"&redirecturl=/AccountsPayable/ViewCreditNote.aspx?creditNoteID={xero_id}"
+                f"&redirecturl=/{ledger}/ViewCreditNote.aspx?creditNoteID={xero_id}"
             )
         return f"{base}/app/{self.short_code}/invoicing/view/{xero_id}"
 

@@ -24,7 +24,7 @@ from ..xero.payloads import (
     oversized,
     payload_hash,
 )
-from .account_move import SETTLED_STATUSES
+from .account_move import SETTLED_STATUSES, XERO_TYPES
 
 _logger = logging.getLogger(__name__)
 
@@ -321,7 +321,7 @@ class XeroExportBatch(models.Model):
                         "xero_id": xero_id,
                         "xero_number": element.get(NUMBER_FIELDS[endpoint]) or False,
                         "xero_status": element.get("Status"),
-                        "xero_url": connection._deep_link(endpoint, xero_id),
+                        "xero_url": connection._deep_link(XERO_TYPES[move.move_type], xero_id),
                         "xero_last_sent": fields.Datetime.now(),
                         "xero_error": False,
                         "xero_error_details": False,

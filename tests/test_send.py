@@ -141,7 +141,12 @@ class TestSend(XeroSendCase):
         self.assertEqual(results[refund][0], "created")
         credit_note = self.xero_documents("credit_notes")[0]
         self.assertEqual(credit_note["Type"], "ACCPAYCREDIT")
-        self.assertIn("ViewCreditNote.aspx?creditNoteID=", refund.xero_url)
+        self.assertIn(
+            f"/AccountsPayable/ViewCreditNote.aspx?creditNoteID={refund.xero_id}", refund.xero_url
+        )
+        customer_refund = self.make_move("out_refund")
+        self.send(customer_refund, "credit_note")
+        self.assertIn("/AccountsReceivable/ViewCreditNote.aspx", customer_refund.xero_url)
 
     def test_customer_invoice_keeps_its_discount_and_number(self):
         invoice = self.make_move(
