@@ -1,5 +1,5 @@
 # The two commands the README names are `make setup` and `make test`; the rest are conveniences.
-.PHONY: setup test lint sandbox bench
+.PHONY: setup test lint sandbox demo bench pot
 
 setup:
 	@bash tools/setup.sh
@@ -14,6 +14,14 @@ lint:
 sandbox:
 	@python3 -m xero_sandbox
 
+# The sandbox and Odoo on 127.0.0.1, a demo database connected to the sandbox; Ctrl-C stops both.
+demo:
+	@bash tools/demo.sh
+
 # Figures, not pass/fail: how many requests a second the sandbox answers.
 bench:
 	@python3 -m xero_sandbox.bench
+
+# The translation template, from the test database (run after make setup).
+pot:
+	@bash tools/pot.sh

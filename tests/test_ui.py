@@ -132,7 +132,9 @@ class TestSendUi(test_send.XeroSendCase):
 
         browser = ChromeBrowser(self, headless=True, success_signal="tour succeeded")
         self.addCleanup(browser.stop)
+        # The accounting user of XeroSendCase's connected company; its password is its login.
         self.authenticate(self.env.user.login, self.env.user.login, browser=browser)
+        # Bills: its list shows bills and vendor credit notes together.
         browser.navigate_to(
             f"{self.base_url()}/odoo/action-account.action_move_in_invoice_type", wait_stop=True
         )

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# make pot: regenerate i18n/account_xero_export.pot from the test database.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+ODOO_PY=$(find_odoo_python) || exit 1
+[ -f "$ODOO_CONF" ] || die "no Odoo configuration in $BUILD: run 'make setup' first."
+odoo_cmd -c "$ODOO_CONF" -d "$TEST_DB" -u "$ADDON" --stop-after-init --no-http
+odoo_cmd -c "$ODOO_CONF" -d "$TEST_DB" --modules="$ADDON" --stop-after-init \
+    --i18n-export="$REPO/i18n/$ADDON.pot"
+echo "i18n/$ADDON.pot written"
