@@ -40,6 +40,26 @@ RESUME = """{
 }"""
 
 
+def open_for_tour(case, path, tour, login):
+    """A headless browser signed in as `login` (whose password is the login) on `path`, ready
+    to run `tour`."""
+    browser = ChromeBrowser(case, headless=True, success_signal="tour succeeded")
+    case.addCleanup(case._wait_remaining_requests)
+    case.addCleanup(browser.stop)
+    case.authenticate(login, login, browser=browser)
+    browser.navigate_to(f"{case.base_url()}{path}", wait_stop=True)
+    case.assertTrue(browser._wait_ready(f"odoo.isTourReady({tour!r})"))
+    return browser
+
+
+def start_tour(browser, tour):
+    """Start `tour` without waiting for it: the test drives what a tour cannot reach."""
+    browser._websocket_send(
+        "Runtime.evaluate",
+        params={"expression": f"odoo.startTour({tour!r}, {json.dumps(TOUR_OPTIONS)})"},
+    )
+
+
 @tagged("post_install", "-at_install")
 class TestUi(XeroSandboxMixin, HttpCase):
     def test_menu_tour(self):
@@ -55,21 +75,13 @@ class TestUi(XeroSandboxMixin, HttpCase):
         Odoo's tours only run on Odoo's pages, so the test fills the sandbox's pages itself, in
         the same browser tab, while the tour waits to resume once Xero redirects back."""
         connection = self.make_connection()
-        browser = ChromeBrowser(self, headless=True, success_signal="tour succeeded")
-        self.addCleanup(browser.stop)
-        self.authenticate("admin", "admin", browser=browser)
-        browser.navigate_to(
-            f"{self.base_url()}/odoo/action-account_xero_export.xero_connection_action",
-            wait_stop=True,
+        browser = open_for_tour(
+            self,
+            "/odoo/action-account_xero_export.xero_connection_action",
+            "account_xero_export_connect",
+            "admin",
         )
-        self.assertTrue(browser._wait_ready("odoo.isTourReady('account_xero_export_connect')"))
-        browser._websocket_send(
-            "Runtime.evaluate",
-            params={
-                "expression": "odoo.startTour('account_xero_export_connect', "
-                f"{json.dumps(TOUR_OPTIONS)})"
-            },
-        )
+        start_tour(browser, "account_xero_export_connect")
         self._submit(browser, "login", {"email": seed.DEMO_USER_EMAIL, "password": "sandbox"})
         self._submit(browser, "mfa", {"mfa_code": seed.DEMO_MFA_CODE})
         self._submit(
@@ -130,24 +142,17 @@ class TestSendUi(test_send.XeroSendCase):
             lines=[{"name": "Damaged carton", "quantity": 1, "price_unit": 54.90}],
         )
 
-        browser = ChromeBrowser(self, headless=True, success_signal="tour succeeded")
-        self.addCleanup(browser.stop)
-        # The accounting user of XeroSendCase's connected company; its password is its login.
-        self.authenticate(self.env.user.login, self.env.user.login, browser=browser)
-        # Bills: its list shows bills and vendor credit notes together.
-        browser.navigate_to(
-            f"{self.base_url()}/odoo/action-account.action_move_in_invoice_type", wait_stop=True
+        # As the accounting user of XeroSendCase's connected company, on the bills list, which
+        # shows bills and vendor credit notes together.
+        browser = open_for_tour(
+            self,
+            "/odoo/action-account.action_move_in_invoice_type",
+            "account_xero_export_send",
+            self.env.user.login,
         )
-        self.assertTrue(browser._wait_ready("odoo.isTourReady('account_xero_export_send')"))
         hooked = browser._websocket_request("Runtime.evaluate", params={"expression": PAUSE_HOOK})
         self.assertNotIn("exceptionDetails", hooked)
-        browser._websocket_send(
-            "Runtime.evaluate",
-            params={
-                "expression": "odoo.startTour('account_xero_export_send', "
-                f"{json.dumps(TOUR_OPTIONS)})"
-            },
-        )
+        start_tour(browser, "account_xero_export_send")
         for name in ("review", "result", "sent"):
             self._screenshot_at_pause(browser, name)
         browser._wait_code_ok("true", timeout=TOUR_WAIT)
