@@ -53,6 +53,9 @@ class AccountMove(models.Model):
     )
     xero_connection_id = fields.Many2one("xero.connection", copy=False, readonly=True)
     xero_id = fields.Char("Xero ID", copy=False, readonly=True)
+    xero_tenant_id = fields.Char(
+        "Xero Organisation ID", copy=False, readonly=True, help="The organisation it was sent to."
+    )
     xero_number = fields.Char("Xero Number", copy=False, readonly=True)
     xero_status = fields.Char("Status in Xero", copy=False, readonly=True)
     xero_url = fields.Char("Xero Link", copy=False, readonly=True)
@@ -147,6 +150,16 @@ class AccountMove(models.Model):
                 _(
                     "Belongs to %(company)s: switch to that company to send it.",
                     company=self.company_id.name,
+                ),
+                None,
+            )
+        if self.xero_id and self.xero_tenant_id and self.xero_tenant_id != connection.tenant_id:
+            return (
+                "blocked",
+                _(
+                    "Already sent to another Xero organisation, before this company was "
+                    "connected to %(org)s: it is not sent twice.",
+                    org=connection.organisation_name,
                 ),
                 None,
             )

@@ -478,8 +478,6 @@ class XeroConnection(models.Model):
                 "connected_by_email": user["email"],
                 "connected_at": fields.Datetime.now(),
                 "scopes_granted": " ".join(_scopes(token)),
-                "tenant_id": False,
-                "xero_connection_id": False,
             }
         )
         wizard = self.env["xero.setup.wizard"].create(
@@ -509,6 +507,8 @@ class XeroConnection(models.Model):
     def _set_organisation(self, tenant_id, xero_connection_id):
         """Adopt this organisation: its details, currencies, chart of accounts and tax rates."""
         self.ensure_one()
+        if self.tenant_id and self.tenant_id != tenant_id:
+            self._forget_organisation()
         self.write({"tenant_id": tenant_id, "xero_connection_id": xero_connection_id})
         organisation = self._xero_call("get_organisation", tenant_id)
         currencies = self._xero_call("get_currencies", tenant_id)
@@ -523,6 +523,27 @@ class XeroConnection(models.Model):
             }
         )
         self._sync_chart()
+
+    def _forget_organisation(self):
+        """What belonged to the previous organisation means nothing in another one: its chart,
+        tax rates, contacts and the choices made from them."""
+        self.write(
+            {
+                "purchase_account_id": False,
+                "sales_account_id": False,
+                "untaxed_purchase_rate_id": False,
+                "untaxed_sale_rate_id": False,
+            }
+        )
+        for records in (
+            self.tax_mapping_ids,
+            self.category_account_ids,
+            self.tracking_mapping_ids,
+            self.partner_link_ids,
+            self.account_ids,
+            self.tax_rate_ids,
+        ):
+            records.unlink()
 
     def _sync_chart(self):
         """Load Xero's live chart of accounts and tax rates into the local copies."""

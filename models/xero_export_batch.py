@@ -319,6 +319,7 @@ class XeroExportBatch(models.Model):
                         "xero_state": "sent",
                         "xero_connection_id": connection.id,
                         "xero_id": xero_id,
+                        "xero_tenant_id": connection.tenant_id,
                         "xero_number": element.get(NUMBER_FIELDS[endpoint]) or False,
                         "xero_status": element.get("Status"),
                         "xero_url": connection._deep_link(XERO_TYPES[move.move_type], xero_id),

@@ -198,6 +198,21 @@ class TestSetup(XeroSandboxMixin, HttpCase):
         self.assertFalse(proposed[self.odd_tax], "no Xero rate of 7%: left for the user")
         self.assertEqual(wizard.unmapped_tax_count, len(wizard.tax_line_ids) - 2)
 
+    def test_reconnecting_the_same_organisation_keeps_the_choices(self):
+        wizard = self._wizard()
+        wizard.write(
+            {
+                "purchase_account_id": self._account("310").id,
+                "sales_account_id": self._account("200").id,
+            }
+        )
+        wizard.action_integrate()
+        token, xero_connection_id = self.mint_token()
+        self.connection._write_secret(token=token)
+        self.connection._set_organisation(seed.AU_TENANT_ID, xero_connection_id)
+        self.assertEqual(self.connection.purchase_account_id.code, "310")
+        self.assertTrue(self.connection.tax_mapping_ids)
+
     def test_review_needs_both_references(self):
         wizard = self._wizard()
         wizard.purchase_account_id = self._account("310")

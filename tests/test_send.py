@@ -180,6 +180,20 @@ class TestSend(XeroSendCase):
         self.assertEqual(len(documents), 1)
         self.assertEqual(float(documents[0]["Total"]), bill.amount_total)
 
+    def test_sent_to_another_organisation_is_not_sent_again(self):
+        bill = self.make_move()
+        self.send(bill)
+        self.connection.action_disconnect()
+        self.connect(self.connection, seed.NZ_TENANT_ID)
+        self.assertFalse(self.connection.partner_link_ids, "the AU contacts mean nothing in NZ")
+        self.assertFalse(self.connection.tax_mapping_ids)
+        self.assertEqual(set(self.connection.account_ids.mapped("status")), {"ACTIVE", "ARCHIVED"})
+        bill.button_draft()
+        bill.action_post()
+        _wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "blocked")
+        self.assertIn("another Xero organisation", review[bill][1])
+
     def test_paid_in_xero_since_last_send_is_not_overwritten(self):
         bill = self.make_move()
         self.send(bill)
