@@ -4,6 +4,8 @@ from decimal import Decimal
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from ..xero.payloads import PayloadError
+
 _logger = logging.getLogger(__name__)
 
 # Odoo move type -> Xero type, and which send action each belongs to.
@@ -175,8 +177,12 @@ class AccountMove(models.Model):
         problem, data = self._xero_document_data(connection)
         if problem:
             return "blocked", problem, None
+        try:
+            version = self.env["xero.export.batch"]._version(data)
+        except PayloadError as exc:
+            return "blocked", exc.message, None
         if self.xero_id:
-            if self.xero_payload_hash == self.env["xero.export.batch"]._version(data):
+            if self.xero_payload_hash == version:
                 return "skip", _("Already in Xero, unchanged."), None
             return "update", _("Changed since sent: updated in Xero."), data
         return "create", "", data

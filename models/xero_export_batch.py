@@ -78,10 +78,10 @@ class XeroExportBatch(models.Model):
         a request retried after a lost answer creates nothing new either.
         """
         self.check_access("create")
-        moves.check_access("write")
         results = {}
         review = moves._xero_review(connection, action)
         going = {move: data for move, (verdict, _r, data) in review.items() if data}
+        moves.browse([move.id for move in going]).check_access("write")
         for move, (verdict, reason, _data) in review.items():
             if verdict == "skip":
                 results[move] = ("skipped", reason)
