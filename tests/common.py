@@ -64,6 +64,7 @@ class XeroSandboxMixin:
                 "login_url": self.sandbox.url,
                 "identity_url": self.sandbox.url,
                 "api_url": self.sandbox.url,
+                "app_url": self.sandbox.url,
                 **values,
             }
         )

@@ -115,8 +115,9 @@ class TestSend(XeroSendCase):
         self.assertEqual(len(documents), 3)
         for bill in bills:
             self.assertEqual(bill.xero_state, "sent")
-            self.assertIn(f"/invoicing/view/{bill.xero_id}", bill.xero_url)
-            self.assertIn("!AuSb1", bill.xero_url)
+            self.assertEqual(
+                bill.xero_url, f"{self.sandbox.url}/app/!AuSb1/invoicing/view/{bill.xero_id}"
+            )
             self.assertIn("Created in Xero", bill.message_ids[0].body)
         document = next(d for d in documents if d["InvoiceID"] == bills[1].xero_id)
         self.assertEqual(document["Type"], "ACCPAY")
@@ -144,6 +145,8 @@ class TestSend(XeroSendCase):
         self.assertIn(
             f"/AccountsPayable/ViewCreditNote.aspx?creditNoteID={refund.xero_id}", refund.xero_url
         )
+        page = requests.get(refund.xero_url, timeout=SANDBOX_TIMEOUT)
+        self.assertIn("ACCPAYCREDIT CR-1", page.text, "the link opens that credit note")
         customer_refund = self.make_move("out_refund")
         self.send(customer_refund, "credit_note")
         self.assertIn("/AccountsReceivable/ViewCreditNote.aspx", customer_refund.xero_url)

@@ -12,6 +12,7 @@ from .identity import Identity
 from .limits import RateLimiter
 from .requestlog import RequestLog
 from .seed import build_state
+from .webapp import WebApp
 from .wire import BadRequest, api_error, json_response, problem
 
 MAX_API_BODY = int(3.5 * 1024 * 1024)  # "A single POST ... has a size limit of 3.5MB" (Xero)
@@ -51,7 +52,9 @@ class Sandbox:
         self.identity = Identity(self)
         self.accounting = Accounting(self)
         self.control = Control(self)
-        self._xero = Router(self.identity.routes() + self.accounting.routes())
+        self._xero = Router(
+            self.identity.routes() + self.accounting.routes() + WebApp(self).routes()
+        )
         self._control = Router(self.control.routes())
         self.reset()
 

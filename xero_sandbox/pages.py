@@ -1,4 +1,5 @@
-"""The sign-in pages of the authorize endpoint: plain HTML forms, no JavaScript.
+"""The sign-in pages of the authorize endpoint, and the web app's document pages: plain HTML,
+no JavaScript.
 
 Element ids and names are stable so that browser tours can fill them: ``email``, ``password``,
 ``mfa_code``, checkboxes ``tenant_id`` (ids ``tenant-<tenant id>``) and the buttons
@@ -100,6 +101,26 @@ def consent(session_id, app_name, scopes, organisations, error=""):
         + _form(session_id, "consent", fields)
     )
     return _page("Allow access", body)
+
+
+def document(org_name, doc):
+    """A read-only view of a rendered invoice or credit note."""
+    number = doc.get("InvoiceNumber") or doc.get("CreditNoteNumber") or ""
+    rows = "".join(
+        f"<tr><td>{escape(line.get('Description', ''))}</td><td>{line.get('Quantity', '')}</td>"
+        f"<td>{line.get('UnitAmount', '')}</td><td>{escape(line.get('AccountCode', ''))}</td>"
+        f"<td>{escape(line.get('TaxType', ''))}</td><td>{line.get('LineAmount', '')}</td></tr>"
+        for line in doc.get("LineItems", [])
+    )
+    body = (
+        f"<p class='hint'>{escape(org_name)}</p>"
+        f"<p id='summary'>{escape(doc['Type'])} {escape(number)} to "
+        f"{escape(doc['Contact']['Name'])}, {escape(doc['Status'])}</p>"
+        "<table><tr><th>Description</th><th>Qty</th><th>Unit</th><th>Account</th><th>Tax</th>"
+        f"<th>Amount</th></tr>{rows}</table>"
+        f"<p id='total'>Total {escape(doc['CurrencyCode'])} {doc['Total']}</p>"
+    )
+    return _page(f"{doc['Type']} {number}", body)
 
 
 def error_page(title, message):
