@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 import requests
 
 from ..xero_sandbox import SandboxServer, seed
+from ..xero_sandbox.tests import openapi
 
 SANDBOX_TIMEOUT = 10
 
@@ -24,6 +25,14 @@ class XeroSandboxMixin:
     def setUp(self):
         super().setUp()
         self.sandbox.reset()
+        self.addCleanup(self._check_requests_against_openapi)
+
+    def _check_requests_against_openapi(self):
+        """Every request body the addon sent during the test fits Xero's OpenAPI description."""
+        for entry in self.sandbox_log():
+            if entry["path"].startswith("/_sandbox"):
+                continue
+            openapi.check_request(entry["method"], entry["path"], entry.get("body"))
 
     @classmethod
     def _request_handler(cls, session, request, /, **kwargs):
