@@ -249,21 +249,11 @@ class XeroSetupWizardTenant(models.TransientModel):
 
 class XeroSetupWizardCategory(models.TransientModel):
     _name = "xero.setup.wizard.category"
+    _inherit = "xero.category.account.mixin"
     _description = "Xero Setup: Account per Product Category"
 
     wizard_id = fields.Many2one("xero.setup.wizard", required=True, ondelete="cascade")
     connection_id = fields.Many2one(related="wizard_id.connection_id")
-    categ_id = fields.Many2one("product.category", "Product Category", required=True)
-    purchase_account_id = fields.Many2one(
-        "xero.account",
-        "Purchase Account",
-        domain="[('connection_id', '=', connection_id), ('usage', '=', 'purchase')]",
-    )
-    sales_account_id = fields.Many2one(
-        "xero.account",
-        "Sales Account",
-        domain="[('connection_id', '=', connection_id), ('usage', '=', 'sales')]",
-    )
 
 
 class XeroSetupWizardTax(models.TransientModel):
