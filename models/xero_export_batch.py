@@ -20,6 +20,7 @@ from ..xero.payloads import (
     batches,
     contact_payload,
     document_payload,
+    document_warnings,
     needs_unitdp4,
     oversized,
     payload_hash,
@@ -98,9 +99,9 @@ class XeroExportBatch(models.Model):
             except XeroError as exc:
                 self._fail_all(batch_id, going, self._plain(exc))
                 going = {}
-            payloads = self._build_payloads(batch_id, going)
+            payloads, notes = self._build_payloads(batch_id, going)
             self._refuse_settled(connection, batch_id, payloads)
-            self._post(connection, batch_id, payloads)
+            self._post(connection, batch_id, payloads, notes)
             with self._own_env() as env:
                 sent = (
                     env["account.move"]
@@ -192,8 +193,9 @@ class XeroExportBatch(models.Model):
                 data["contact"]["contact_id"] = found.get(partner)
 
     def _build_payloads(self, batch_id, going):
-        """{move: payload} for the documents whose payload can be built; the others failed."""
-        payloads, failures = {}, {}
+        """({move: (payload, version)}, {move id: [what had to change to fit Xero]}) for the
+        documents whose payload can be built; the others failed."""
+        payloads, notes, failures = {}, {}, {}
         for move, data in going.items():
             try:
                 payload = document_payload(data)
@@ -201,9 +203,10 @@ class XeroExportBatch(models.Model):
                 failures[move.id] = ("failed", str(exc))
                 continue
             payloads[move] = (payload, self._version(data))
+            notes[move.id] = document_warnings(data)
         if failures:
             self._record_in(batch_id, failures)
-        return payloads
+        return payloads, notes
 
     def _refuse_settled(self, connection, batch_id, payloads):
         """Documents paid, voided or deleted in Xero since they were sent are not overwritten."""
@@ -244,7 +247,7 @@ class XeroExportBatch(models.Model):
                 statuses=statuses,
             )
 
-    def _post(self, connection, batch_id, payloads):
+    def _post(self, connection, batch_id, payloads, notes):
         """Send the payloads, per endpoint, in requests of at most 50 documents and 3.5 MB.
         After a failure that will not pass by itself (unreachable, rate limit, authorisation),
         the remaining requests are not attempted: their documents fail with the same reason."""
@@ -291,7 +294,9 @@ class XeroExportBatch(models.Model):
                         )
                         continue
                     else:
-                        self._record_answer(connection, batch_id, endpoint, chunk_moves, answer)
+                        self._record_answer(
+                            connection, batch_id, endpoint, chunk_moves, answer, notes
+                        )
                         continue
                 self._record_in(batch_id, {m.id: ("failed", stop) for m, _v in chunk_moves})
 
@@ -301,8 +306,9 @@ class XeroExportBatch(models.Model):
         digest = hashlib.sha256(f"{connection.tenant_id}|{versions}".encode()).hexdigest()
         return f"odoo-{digest}"
 
-    def _record_answer(self, connection, batch_id, endpoint, chunk_moves, answer):
-        """Write what Xero said of each document of one request, in its own transaction."""
+    def _record_answer(self, connection, batch_id, endpoint, chunk_moves, answer, notes):
+        """Write what Xero said of each document of one request, in its own transaction;
+        `notes` are what its payload had to change to fit Xero, kept as warnings."""
         with self._own_env() as env:
             batch = env[self._name].browse(batch_id)
             for (move, version), element in zip(chunk_moves, answer, strict=True):
@@ -313,7 +319,9 @@ class XeroExportBatch(models.Model):
                     continue
                 xero_id = element[ID_FIELDS[endpoint]]
                 created = not move.xero_id
-                warning = _total_difference(move, element)
+                warning = "\n".join(
+                    filter(None, [*notes.get(move.id, []), _total_difference(move, element)])
+                )
                 move.with_context(xero_result=True).write(
                     {
                         "xero_state": "sent",

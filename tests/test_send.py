@@ -377,6 +377,7 @@ class TestBadInput(XeroSendCase):
         self.assertIn("🍺", lines[1]["Description"])
         self.assertEqual(float(lines[2]["LineAmount"]), 0.0)
         self.assertLessEqual(len(lines[3]["Description"]), 4000)
+        self.assertIn("4,000", bill.xero_warning)
 
     def test_thousand_lines(self):
         lines = [{"name": f"Line {i}", "quantity": 1, "price_unit": 1.25} for i in range(1000)]
