@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-ODOO_PY=$(find_odoo_python) || exit 1
+ODOO_PY=$(require_odoo_python) || exit 1
 [ -f "$ODOO_CONF" ] || die "no Odoo configuration in $BUILD: run 'make setup' first."
 DEMO_DB=${XERO_DEMO_DB:-xero_demo}
 SANDBOX_PORT=${XERO_SANDBOX_PORT:-8091}

@@ -4,10 +4,12 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 ADDON=account_xero_export
 BUILD="$REPO/.build"
-# Odoo knows an addon by its directory's name, and the clone may be called anything: Odoo and
-# pytest reach it through a symlink named after the addon. The symlink lives outside the clone,
-# or tools that follow links (Odoo's translation export) would loop through it.
-ADDONS_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/account_xero_export/$(printf %s "$REPO" | sha1sum | cut -c1-12)"
+# Outside the clone, shared by every clone and run: the Odoo that make setup installs when none is
+# found, and the addon's symlink. Odoo knows an addon by its directory's name and the clone may be
+# called anything, so Odoo and pytest reach it through a symlink named after the addon; inside the
+# clone, tools that follow links (Odoo's translation export) would loop through it.
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/account_xero_export"
+ADDONS_DIR="$CACHE/addons-$(printf %s "$REPO" | sha1sum | cut -c1-12)"
 ODOO_CONF="$BUILD/odoo.conf"
 TEST_DB=${XERO_TEST_DB:-xero_export_test}
 TEMPLATE_DB="${TEST_DB}_template"
@@ -17,10 +19,31 @@ die() {
     exit 1
 }
 
+ODOO_SOURCE_DEFAULT="https://github.com/odoo/odoo.git#18.0"
+
+is_odoo18() {
+    "$1" -c 'import odoo.release as r, sys; sys.exit(r.version_info[:2] != (18, 0))' 2>/dev/null
+}
+
+# The directory an install of $ODOO_SOURCE goes to, keyed by the source: an archive by its content
+# (wherever it is copied), a directory by its real path, a git URL by itself.
+odoo_install_dir() {
+    local source=${ODOO_SOURCE:-$ODOO_SOURCE_DEFAULT} key
+    if [ -f "$source" ]; then
+        key=$(sha1sum <"$source" | cut -c1-12)
+    elif [ -d "$source" ]; then
+        key=$(printf %s "$(cd "$source" && pwd -P)" | sha1sum | cut -c1-12)
+    else
+        key=$(printf %s "$source" | sha1sum | cut -c1-12)
+    fi
+    printf '%s/odoo-%s\n' "$CACHE" "$key"
+}
+
 # Odoo 18.0 is looked for in this order: $ODOO_PYTHON; the interpreter behind an `odoo`
-# command on PATH; python3 if it imports odoo.
+# command on PATH; python3 if it imports odoo; the complete install make setup made of
+# $ODOO_SOURCE. Prints the interpreter, or fails quietly.
 find_odoo_python() {
-    local candidate odoo_bin
+    local candidate odoo_bin install
     if [ -n "${ODOO_PYTHON:-}" ]; then
         candidate=$ODOO_PYTHON
     elif odoo_bin=$(command -v odoo 2>/dev/null); then
@@ -30,21 +53,26 @@ find_odoo_python() {
     else
         candidate=python3
     fi
-    if [ -n "$candidate" ] &&
-        "$candidate" -c 'import odoo.release as r, sys; sys.exit(r.version_info[:2] != (18, 0))' \
-            2>/dev/null; then
+    if [ -n "$candidate" ] && is_odoo18 "$candidate"; then
         command -v "$candidate"
         return 0
     fi
-    cat >&2 <<MSG
-error: Odoo 18.0 is required and was not found.
-The project looks for it in this order:
-  1. \$ODOO_PYTHON: a Python interpreter that can 'import odoo' (18.0);
-  2. the interpreter behind an 'odoo' command on PATH (its #! line);
-  3. 'python3', if it can 'import odoo' (18.0).
-Install Odoo 18.0 (e.g. from its source tree with 'pip install -e <odoo>') and set one of these.
-MSG
+    if [ -n "${ODOO_PYTHON:-}" ]; then
+        echo "error: ODOO_PYTHON=$ODOO_PYTHON cannot import Odoo 18.0." >&2
+        return 2
+    fi
+    install=$(odoo_install_dir)
+    if [ -f "$install/complete" ] && is_odoo18 "$install/venv/bin/python"; then
+        echo "$install/venv/bin/python"
+        return 0
+    fi
     return 1
+}
+
+# For every make target but setup.
+require_odoo_python() {
+    find_odoo_python ||
+        die "Odoo 18.0 was not found: run 'make setup' (it installs Odoo when there is none)."
 }
 
 odoo_cmd() {

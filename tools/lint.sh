@@ -4,6 +4,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-ODOO_PY=$(find_odoo_python) || exit 1
+ODOO_PY=$(require_odoo_python) || exit 1
 cd "$REPO"
 PATH="$(dirname "$ODOO_PY"):$PATH" "$ODOO_PY" -m pre_commit run --all-files

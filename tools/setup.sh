@@ -1,10 +1,85 @@
 #!/usr/bin/env bash
-# make setup: Python requirements into Odoo's environment, PostgreSQL, Chromium, the test database.
+# make setup: Odoo 18.0 (found, or installed from $ODOO_SOURCE), Python requirements into Odoo's
+# environment, PostgreSQL, Chromium, the test database.
 # Safe to run again: every step checks before it acts.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# runuser and PostgreSQL's cluster tools may live in the system directories a minimal PATH lacks.
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
-ODOO_PY=$(find_odoo_python) || exit 1
+apt_install() {
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null ||
+        die "Debian packages $* are needed: install them (sudo apt-get install $*)."
+    echo "Debian: installing $*"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# System headers the sdists among Odoo's requirements build against.
+ensure_build_headers() {
+    local missing=() pkg
+    for pkg in libldap2-dev libsasl2-dev libpq-dev; do
+        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] || ! command -v dpkg >/dev/null || apt_install "${missing[@]}"
+}
+
+# Unpacks, clones or points at $ODOO_SOURCE, makes a virtual environment beside it, installs Odoo's
+# requirements with the known workarounds, then Odoo. The marker file `complete` is written last:
+# an install without it was interrupted and is redone, never used.
+install_odoo() {
+    local source=${ODOO_SOURCE:-$ODOO_SOURCE_DEFAULT} root src pip
+    root=$(odoo_install_dir)
+    mkdir -p "$CACHE"
+    exec 9>"$root.lock"
+    flock 9
+    if [ -f "$root/complete" ]; then
+        return
+    fi
+    [ ! -e "$root" ] || echo "Odoo 18.0: an unfinished install in $root, starting it again"
+    rm -rf "$root"
+    mkdir -p "$root"
+    echo "Odoo 18.0: not found, installing it from $source into $root (several minutes, once)"
+    if [ -d "$source" ]; then
+        src=$(cd "$source" && pwd -P)
+    elif [ -f "$source" ]; then
+        src="$root/src"
+        echo "  unpacking $source"
+        mkdir -p "$src"
+        tar -xf "$source" -C "$src" --strip-components=1
+    else
+        src="$root/src"
+        [ "${source##*#}" != "$source" ] || source="$source#18.0"
+        echo "  cloning ${source%%#*} (branch ${source##*#})"
+        git clone --quiet --depth 1 --branch "${source##*#}" "${source%%#*}" "$src"
+    fi
+    [ -f "$src/requirements.txt" ] && [ -f "$src/setup.py" ] ||
+        die "$source does not hold an Odoo source tree (no requirements.txt and setup.py at its top)."
+    echo "  virtual environment with $(python3 --version)"
+    python3 -m venv "$root/venv"
+    pip=("$root/venv/bin/python" -m pip --disable-pip-version-check --quiet)
+    ensure_build_headers
+    # cbor2 5.4.2's sdist builds only against old setuptools and setuptools_scm, without isolation.
+    echo "  build tools, then cbor2 without build isolation"
+    "${pip[@]}" install 'setuptools<81' 'setuptools_scm<8' wheel
+    if grep -q '^cbor2==5.4.2' "$src/requirements.txt"; then
+        "${pip[@]}" install --no-build-isolation cbor2==5.4.2
+    fi
+    echo "  Odoo's requirements.txt"
+    "${pip[@]}" install -r "$src/requirements.txt"
+    echo "  Odoo itself"
+    "${pip[@]}" install --no-deps --no-build-isolation -e "$src"
+    is_odoo18 "$root/venv/bin/python" || die "the install in $root does not import Odoo 18.0."
+    touch "$root/complete"
+}
+
+rc=0
+ODOO_PY=$(find_odoo_python) || rc=$?
+if [ $rc -eq 2 ]; then
+    exit 1
+elif [ $rc -ne 0 ]; then
+    install_odoo
+    ODOO_PY=$(find_odoo_python) || die "Odoo 18.0 was installed but is not found."
+fi
 echo "Odoo 18.0: $ODOO_PY"
 
 install_requirements() {
@@ -45,7 +120,7 @@ ensure_postgres() {
     if ! pg_ready; then
         echo "PostgreSQL: creating role $role"
         runuser -u postgres -- psql -qc "CREATE ROLE \"$role\" LOGIN CREATEDB" 2>/dev/null ||
-            sudo -n -u postgres psql -qc "CREATE ROLE \"$role\" LOGIN CREATEDB" ||
+            sudo -n -u postgres psql -qc "CREATE ROLE \"$role\" LOGIN CREATEDB" 2>/dev/null ||
             die "could not create the PostgreSQL role $role: create it with CREATEDB."
     fi
     pg_ready || die "PostgreSQL is running but $role cannot connect to database 'postgres'."
@@ -58,12 +133,7 @@ ensure_chromium() {
         echo "Chromium: $(command -v chromium google-chrome chromium-browser | head -n 1)"
         return
     fi
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "Chromium: installing Debian's chromium"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-        die "browser tests need Chromium: install it (Debian: sudo apt-get install chromium)."
-    fi
+    apt_install chromium
 }
 
 write_config() {
