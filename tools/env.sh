@@ -13,6 +13,7 @@ ADDONS_DIR="$CACHE/addons-$(printf %s "$REPO" | sha1sum | cut -c1-12)"
 ODOO_CONF="$BUILD/odoo.conf"
 TEST_DB=${XERO_TEST_DB:-xero_export_test}
 TEMPLATE_DB="${TEST_DB}_template"
+COMMITTED_DB="${TEST_DB}_committed"
 
 die() {
     echo "error: $*" >&2
@@ -69,8 +70,15 @@ find_odoo_python() {
     return 1
 }
 
-# For every make target but setup.
+# For every make target but setup: the Odoo that make setup chose (recorded in the build
+# directory), else the one found now.
 require_odoo_python() {
+    local chosen
+    chosen=$(cat "$BUILD/odoo-python" 2>/dev/null) || true
+    if [ -n "$chosen" ] && is_odoo18 "$chosen"; then
+        echo "$chosen"
+        return 0
+    fi
     find_odoo_python ||
         die "Odoo 18.0 was not found: run 'make setup' (it installs Odoo when there is none)."
 }

@@ -81,6 +81,8 @@ elif [ $rc -ne 0 ]; then
     ODOO_PY=$(find_odoo_python) || die "Odoo 18.0 was installed but is not found."
 fi
 echo "Odoo 18.0: $ODOO_PY"
+mkdir -p "$BUILD"
+echo "$ODOO_PY" >"$BUILD/odoo-python"
 
 install_requirements() {
     # Pin everything already installed (Odoo's own pins included) so nothing of Odoo is upgraded.
@@ -175,7 +177,6 @@ build_template() {
         --stop-after-init --no-http
 }
 
-mkdir -p "$BUILD"
 install_requirements
 ensure_postgres
 ensure_chromium
