@@ -12,6 +12,7 @@ import pytest
 import requests
 import responses
 from freezegun import freeze_time
+from urllib3.exceptions import NewConnectionError
 
 from ..xero import client, errors, oauth
 
@@ -218,18 +219,21 @@ def test_mapping_reads_headers_whatever_their_case():
 
 
 @pytest.mark.parametrize(
-    "failure",
+    ("failure", "maybe_received"),
     [
-        requests.ConnectionError("Connection refused"),
-        requests.ConnectTimeout("connect timed out"),
-        requests.ReadTimeout("read timed out"),
+        (requests.ConnectionError("Connection refused"), False),
+        (requests.ConnectTimeout("connect timed out"), False),
+        (requests.ConnectionError(NewConnectionError(None, "Name or service not known")), False),
+        (requests.ReadTimeout("read timed out"), True),
+        (requests.ConnectionError("Connection aborted: RemoteDisconnected"), True),
     ],
 )
-def test_transport_failures_are_transient_errors(mocked, xero, failure):
+def test_transport_failures_are_transient_errors(mocked, xero, failure, maybe_received):
     exc = raised_by(mocked, xero, body=failure)
     assert type(exc) is errors.XeroTransientError
     assert exc.status is None
     assert exc.__cause__ is failure
+    assert exc.maybe_received is maybe_received, "only a request that never left is unsent"
 
 
 def test_other_request_failures_are_xero_errors(mocked, xero):
@@ -664,6 +668,29 @@ def test_documents_are_read_by_ids(mocked, xero, method, collection):
     mocked.get(API + collection, json={collection: [{"Status": "DRAFT"}]})
     assert getattr(xero, method)(TENANT, ["a", "b"]) == [{"Status": "DRAFT"}]
     assert parse_qs(urlsplit(mocked.calls[0].request.url).query) == {"IDs": ["a,b"]}
+
+
+def test_documents_by_many_ids_are_asked_fifty_at_a_time_and_every_page_is_read(mocked, xero):
+    ids = [f"id-{n}" for n in range(120)]
+    asked = []
+
+    def answer(request):
+        query = parse_qs(urlsplit(request.url).query)
+        chunk, page = query["IDs"][0].split(","), int(query["page"][0])
+        asked.append((len(chunk), page, query.get("createdByMyApp")))
+        # The first chunk's answer comes in two pages, as if Xero had more to say of it.
+        found = [{"InvoiceID": f"{chunk[0]}-{n}"} for n in range(100 if page == 1 else 3)]
+        return 200, {}, json.dumps({"Invoices": found if chunk[0] == "id-0" else []})
+
+    mocked.add_callback(responses.GET, API + "Invoices", callback=answer)
+    found = list(xero.iter_documents(TENANT, "Invoices", ids, created_by_my_app=True))
+    assert len(found) == 103
+    assert asked == [
+        (50, 1, ["true"]),
+        (50, 2, ["true"]),
+        (50, 1, ["true"]),
+        (20, 1, ["true"]),
+    ]
 
 
 def test_contacts_are_read_by_ids_and_page(mocked, xero):

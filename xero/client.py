@@ -19,6 +19,10 @@ ACCOUNTING_PATH = "/api.xro/2.0/"
 REFRESH_MARGIN = 60
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
 ATTACHMENT_KINDS = ("Invoices", "CreditNotes")
+# Ids asked for in one GET (a longer query string risks Xero's URL limit), and the page size of
+# Xero's paged answers.
+IDS_PER_REQUEST = 50
+PAGE_SIZE = 100
 _LIMIT_HEADERS = {
     "minute": "X-MinLimit-Remaining",
     "day": "X-DayLimit-Remaining",
@@ -157,14 +161,42 @@ class XeroClient:
     def post_credit_notes(self, tenant_id, credit_notes, **options):
         return self._write("POST", tenant_id, "CreditNotes", credit_notes, **options)
 
-    def get_invoices(self, tenant_id, ids):
-        params = {"IDs": ",".join(ids)}
-        return self.request("GET", "Invoices", tenant_id=tenant_id, params=params)["Invoices"]
+    def get_invoices(self, tenant_id, ids=None, *, where=None, page=None, created_by_my_app=False):
+        """One page of invoices: by `ids`, by a `where` filter, those this app created."""
+        return self._list("Invoices", tenant_id, ids, where, page, created_by_my_app)
 
-    def get_credit_notes(self, tenant_id, ids):
-        params = {"IDs": ",".join(ids)}
-        response = self.request("GET", "CreditNotes", tenant_id=tenant_id, params=params)
-        return response["CreditNotes"]
+    def get_credit_notes(
+        self, tenant_id, ids=None, *, where=None, page=None, created_by_my_app=False
+    ):
+        return self._list("CreditNotes", tenant_id, ids, where, page, created_by_my_app)
+
+    def iter_documents(self, tenant_id, kind, ids=None, *, where=None, created_by_my_app=False):
+        """Every invoice or credit note (`kind` "Invoices" or "CreditNotes") with one of `ids`
+        and/or matching `where`: ids asked IDS_PER_REQUEST at a time, each answer read page by
+        page, so that none is missed however many there are."""
+        if kind not in ATTACHMENT_KINDS:
+            raise ValueError(f"Documents are one of {ATTACHMENT_KINDS}, not {kind!r}.")
+        ids = list(ids or ())
+        chunks = (
+            [ids[i : i + IDS_PER_REQUEST] for i in range(0, len(ids), IDS_PER_REQUEST)]
+            if ids
+            else [None]
+        )
+        for chunk in chunks:
+            page = 1
+            while True:
+                found = self._list(kind, tenant_id, chunk, where, page, created_by_my_app)
+                yield from found
+                if len(found) < PAGE_SIZE:
+                    break
+                page += 1
+
+    def _list(self, kind, tenant_id, ids, where, page, created_by_my_app):
+        params = {"IDs": ",".join(ids or ()), "where": where, "page": page}
+        params = {key: value for key, value in params.items() if value}
+        if created_by_my_app:
+            params["createdByMyApp"] = "true"
+        return self.request("GET", kind, tenant_id=tenant_id, params=params)[kind]
 
     def put_attachment(
         self, tenant_id, kind, doc_id, filename, content, mimetype, idempotency_key=None

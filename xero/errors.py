@@ -6,6 +6,7 @@ failures from oauthlib are converted before they leave the package.
 
 import requests
 from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import NewConnectionError
 
 # Xero's error pages (maintenance, gateway) can be whole HTML documents: keep messages short.
 _MAX_TEXT_MESSAGE = 200
@@ -58,7 +59,16 @@ class XeroValidationError(XeroError):
 
 class XeroTransientError(XeroError):
     """Xero or the network failed in a way that may pass: retry later, with the same
-    Idempotency-Key for a write (a timed-out write may have been applied)."""
+    Idempotency-Key for a write.
+
+    `maybe_received` is False only when the request certainly never reached Xero (the
+    connection could not be opened); otherwise a write may have been applied without its answer
+    coming back, and the caller must find out before writing again.
+    """
+
+    def __init__(self, message, status=None, body=None, *, maybe_received=True):
+        super().__init__(message, status, body)
+        self.maybe_received = maybe_received
 
 
 class XeroNotFoundError(XeroError):
@@ -127,10 +137,16 @@ def raise_for_response(response):
 
 def error_from_exception(exc):
     """Map a requests exception (no HTTP answer) to a Xero exception."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return XeroTransientError(f"Could not reach Xero: {exc}", maybe_received=False)
     if isinstance(exc, requests.Timeout):
         return XeroTransientError(f"Xero did not answer in time: {exc}")
     if isinstance(exc, requests.ConnectionError):
-        return XeroTransientError(f"Could not reach Xero: {exc}")
+        # Refused or unresolvable: never sent. Reset or closed mid-answer: perhaps received.
+        cause = exc.args[0] if exc.args else None
+        reason = getattr(cause, "reason", cause)
+        never_sent = isinstance(reason, NewConnectionError) or "Connection refused" in str(exc)
+        return XeroTransientError(f"Could not reach Xero: {exc}", maybe_received=not never_sent)
     return XeroError(f"Request to Xero failed: {exc}")
 
 
