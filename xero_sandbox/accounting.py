@@ -195,8 +195,9 @@ class Accounting:
                 429, "Too Many Requests", f"Rate limit exceeded: {limit}", admission.headers
             )
         try:
-            sandbox.faults.wait_while_held()
+            sandbox.faults.wait_while_held("request", request.path)
             response = self._answer(handler, request, client_id, tenant_id, params)
+            sandbox.faults.wait_while_held("answer", request.path)
         finally:
             sandbox.limits.release(client_id, tenant_id)
         response.headers.update(admission.headers)

@@ -10,7 +10,8 @@ GET  /_sandbox/state            every organisation's documents, contacts and att
 GET|POST /_sandbox/clock        {"freeze": bool, "set": "2026-06-15T09:00:00Z", "advance": s}
 GET|POST /_sandbox/faults       {"latency": s, "status": {"code": 503, "count": 2,
                                 "path_prefix": "/api.xro/"}, "drop": {"count": 1,
-                                "path_prefix": "/connect/token"}, "hold": bool,
+                                "path_prefix": "/connect/token"}, "hold": bool | {"when":
+                                "request" | "answer", "path_prefix": "/api.xro/2.0/Invoices"},
                                 "await_held": n, "expire_tokens": true, "revoke_tokens": true,
                                 "clear": true}
 GET|POST /_sandbox/settings     {"day_limit", "minute_limit", "concurrent_limit",

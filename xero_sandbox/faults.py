@@ -1,5 +1,7 @@
 """Failures a test can order: latency, 500/503 answers, answers lost after the work was done, and a
-hold that keeps API calls in flight until released (to fill the concurrency limit without timing).
+hold that keeps API calls in flight until released: before the work (to fill the concurrency limit
+without timing) or after it, with the answer not yet sent (a client that dies there has had its
+request applied and never learns it).
 """
 
 import threading
@@ -22,7 +24,7 @@ class Faults:
             self.latency = 0.0
             self.status = None  # {"code", "count", "path_prefix"}
             self.drop = None  # {"count", "path_prefix"}
-            self.hold = False
+            self.hold = None  # {"when": "request" | "answer", "path_prefix"}
             self.held = 0
             self._held_changed.notify_all()
 
@@ -41,7 +43,7 @@ class Faults:
             if "drop" in body:
                 self.drop = _counted(body["drop"], "/api.xro/")
             if "hold" in body:
-                self.hold = bool(body["hold"])
+                self.hold = _hold(body["hold"])
                 self._held_changed.notify_all()
 
     def describe(self):
@@ -66,9 +68,11 @@ class Faults:
         with self._lock:
             return _take(self.drop, path)
 
-    def wait_while_held(self):
+    def wait_while_held(self, when, path):
+        """Keep this call here while a hold for `when` ("request" or "answer") covers `path`."""
         with self._lock:
-            if not self.hold:
+            hold = self.hold
+            if not hold or hold["when"] != when or not path.startswith(hold["path_prefix"]):
                 return
             self.held += 1
             self._held_changed.notify_all()
@@ -79,6 +83,21 @@ class Faults:
         """Block until ``count`` calls are held; False on timeout."""
         with self._lock:
             return self._held_changed.wait_for(lambda: self.held >= count, timeout=timeout)
+
+
+def _hold(spec):
+    if spec is True:
+        return {"when": "request", "path_prefix": "/api.xro/"}
+    if not spec:
+        return None
+    if not isinstance(spec, dict) or spec.get("when", "request") not in ("request", "answer"):
+        raise BadRequest(
+            'hold is true, false or {"when": "request" | "answer", "path_prefix": "/api.xro/"}'
+        )
+    return {
+        "when": spec.get("when", "request"),
+        "path_prefix": spec.get("path_prefix", "/api.xro/"),
+    }
 
 
 def _counted(spec, default_prefix):

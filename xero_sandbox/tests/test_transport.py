@@ -133,6 +133,30 @@ def test_five_calls_at_once_then_429_concurrent(client, sandbox):
     assert answers == [200] * 5
 
 
+def test_a_hold_on_the_answer_keeps_it_after_the_work_is_done(client, sandbox):
+    tokens = sandbox.token()
+    hold = {"when": "answer", "path_prefix": "/api.xro/2.0/Invoices"}
+    client.control("POST", "faults", {"hold": hold})
+    answers = []
+
+    def call():
+        held = Client(sandbox.url)
+        answers.append(held.api(tokens).put("Invoices", {"Invoices": [invoice()]}).status_code)
+        held.close()
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    try:
+        assert client.control("POST", "faults", {"await_held": 1, "timeout": 10})["await_held"]
+        assert len(_invoices_stored(sandbox)) == 1, "stored before the answer is let go"
+        assert answers == []
+        assert client.api(tokens).get("Organisation").status_code == 200, "only Invoices held"
+    finally:
+        client.control("POST", "faults", {"hold": False})
+        thread.join(timeout=10)
+    assert answers == [200]
+
+
 def test_status_faults_answer_the_next_calls(au, client):
     client.control("POST", "faults", {"status": {"code": 503, "count": 2}})
     assert au.get("Organisation").status_code == 503
