@@ -1,7 +1,7 @@
 {
     "name": "Xero Invoice Export",
     "summary": "Send customer invoices, vendor bills and credit notes to Xero, exactly once",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Xero Invoice Export contributors",
@@ -10,6 +10,7 @@
     "data": [
         "security/account_xero_export_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron.xml",
         "views/xero_connection_views.xml",
         "views/xero_setup_wizard_views.xml",
         "views/xero_templates.xml",

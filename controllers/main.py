@@ -18,7 +18,7 @@ class XeroConnectController(http.Controller):
             if not connection:
                 raise UserError(_("This Xero connection does not exist."))
             connection.check_access("write")
-            if send_action not in (None, "invoice", "credit_note") or not re.fullmatch(
+            if send_action not in (None, "invoice", "credit_note", "retry") or not re.fullmatch(
                 r"[0-9,]*", move_ids or ""
             ):
                 raise UserError(_("This link to start a Xero session is damaged."))

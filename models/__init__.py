@@ -5,6 +5,7 @@ from . import (
     xero_connection,
     xero_connection_secret,
     xero_export_batch,
+    xero_move_export,
     xero_oauth_state,
     xero_partner_link,
     xero_tax_mapping,

@@ -1,7 +1,7 @@
 import logging
 from decimal import Decimal
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..xero.payloads import PayloadError
@@ -19,6 +19,13 @@ ACTION_MOVE_TYPES = {
     "invoice": ("in_invoice", "out_invoice"),
     "credit_note": ("in_refund", "out_refund"),
     "retry": tuple(XERO_TYPES),
+}
+EXPORT_TO_MOVE_STATE = {
+    "to_send": "not_sent",
+    "sending": "sending",
+    "sent": "sent",
+    "failed": "error",
+    "uncertain": "uncertain",
 }
 # Xero statuses of documents that can no longer be changed through the API.
 SETTLED_STATUSES = ("PAID", "VOIDED", "DELETED")
@@ -39,52 +46,65 @@ SENT_FIELDS = {
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    xero_export_ids = fields.One2many("xero.move.export", "move_id", "Xero Exports", readonly=True)
     xero_state = fields.Selection(
         [
             ("not_sent", "Not in Xero"),
+            ("sending", "Sending to Xero"),
             ("sent", "Sent"),
             ("error", "Xero error"),
+            ("uncertain", "Xero may have it"),
             ("changed", "Changed since sent"),
         ],
         "Xero",
-        default="not_sent",
-        required=True,
-        copy=False,
+        compute="_compute_xero_state",
+        store=True,
         index=True,
-        readonly=True,
-    )
-    xero_connection_id = fields.Many2one("xero.connection", copy=False, readonly=True)
-    xero_id = fields.Char("Xero ID", copy=False, readonly=True)
-    xero_tenant_id = fields.Char(
-        "Xero Organisation ID", copy=False, readonly=True, help="The organisation it was sent to."
-    )
-    xero_number = fields.Char("Xero Number", copy=False, readonly=True)
-    xero_status = fields.Char("Status in Xero", copy=False, readonly=True)
-    xero_url = fields.Char("Xero Link", copy=False, readonly=True)
-    xero_last_sent = fields.Datetime("Last Sent to Xero", copy=False, readonly=True)
-    xero_error = fields.Text("Xero Error", copy=False, readonly=True)
-    xero_error_details = fields.Text(
-        "Xero's Messages", copy=False, readonly=True, help="What Xero answered, word for word."
-    )
-    xero_warning = fields.Text(
         copy=False,
-        readonly=True,
-        help="Sent, but something deserves a look (a total that differs, a shortened text...).",
     )
-    xero_payload_hash = fields.Char(copy=False, readonly=True)
-    xero_attached = fields.Boolean(copy=False, readonly=True)
-    xero_allocated = fields.Boolean(
-        copy=False, readonly=True, help="This credit note is allocated in Xero to what it reverses."
+    xero_export_id = fields.Many2one(
+        "xero.move.export",
+        compute="_compute_xero_export_id",
+        search="_search_xero_export_id",
+        string="Xero Export",
     )
+    xero_connection_id = fields.Many2one(related="xero_export_id.connection_id")
+    xero_id = fields.Char(related="xero_export_id.xero_id")
+    xero_tenant_id = fields.Char(related="xero_export_id.tenant_id")
+    xero_number = fields.Char(related="xero_export_id.xero_number")
+    xero_status = fields.Char(related="xero_export_id.xero_status")
+    xero_url = fields.Char(related="xero_export_id.xero_url")
+    xero_last_sent = fields.Datetime(related="xero_export_id.last_sent")
+    xero_error = fields.Text(related="xero_export_id.error")
+    xero_error_details = fields.Text(related="xero_export_id.error_details")
+    xero_warning = fields.Text(related="xero_export_id.warning")
+
+    @api.depends("xero_export_ids")
+    def _compute_xero_export_id(self):
+        for move in self:
+            # The latest: one per organisation, and a company has one organisation at a time.
+            move.xero_export_id = move.xero_export_ids[:1]
+
+    def _search_xero_export_id(self, operator, value):
+        return [("xero_export_ids", operator, value)]
+
+    @api.depends("xero_export_ids.state", "xero_export_ids.changed")
+    def _compute_xero_state(self):
+        for move in self:
+            export = move.xero_export_ids[:1]
+            if export.state == "sent":
+                move.xero_state = "changed" if export.changed else "sent"
+            else:
+                move.xero_state = EXPORT_TO_MOVE_STATE.get(export.state, "not_sent")
 
     def write(self, vals):
-        if SENT_FIELDS.intersection(vals) and not self.env.context.get("xero_result"):
-            sent = self.filtered(lambda move: move.xero_state == "sent")
-            result = super().write(vals)
-            if sent:
-                super(AccountMove, sent).write({"xero_state": "changed"})
-            return result
-        return super().write(vals)
+        result = super().write(vals)
+        if SENT_FIELDS.intersection(vals):
+            # What Xero has is no longer what Odoo says: the next send updates it.
+            self.sudo().xero_export_ids.filtered(
+                lambda export: export.state in ("sent", "sending") and not export.changed
+            ).changed = True
+        return result
 
     # ------------------------------------------------------------------ actions
 
@@ -99,9 +119,10 @@ class AccountMove(models.Model):
         return {"type": "ir.actions.act_url", "url": self.xero_url, "target": "new"}
 
     def action_retry_xero_failed(self):
-        """Send again the selected documents whose last send failed, whatever their type."""
+        """Send again the selected documents whose last send failed or whose answer was lost,
+        whatever their type."""
         return self.env["xero.send.wizard"]._action_start(
-            self.filtered(lambda move: move.xero_state == "error"), "retry"
+            self.filtered(lambda move: move.xero_state in ("error", "uncertain")), "retry"
         )
 
     def _xero_attachment(self):
@@ -129,9 +150,13 @@ class AccountMove(models.Model):
         """What sending `self` with `action` would do, document by document, before any call
         to Xero: `{move: (verdict, reason, data)}` with verdict create, update, skip or blocked,
         and `data` the plain data for the payload of those that go."""
-        return {move: move._xero_review_one(connection, action) for move in self}
+        sending = self.xero_export_ids.filtered(lambda export: export.state == "sending")
+        busy = self.env["xero.move.export"].browse(
+            self.env["xero.move.export"]._is_busy(sending.ids)
+        )
+        return {move: move._xero_review_one(connection, action, busy) for move in self}
 
-    def _xero_review_one(self, connection, action):
+    def _xero_review_one(self, connection, action, busy):
         self.ensure_one()
         if self.move_type not in XERO_TYPES:
             return "skip", _("Not an invoice, bill or credit note."), None
@@ -155,7 +180,8 @@ class AccountMove(models.Model):
                 ),
                 None,
             )
-        if self.xero_id and self.xero_tenant_id and self.xero_tenant_id != connection.tenant_id:
+        export = self.xero_export_ids.filtered(lambda e: e.tenant_id == connection.tenant_id)[:1]
+        if not export.xero_id and any((self.xero_export_ids - export).mapped("xero_id")):
             return (
                 "blocked",
                 _(
@@ -165,12 +191,14 @@ class AccountMove(models.Model):
                 ),
                 None,
             )
-        if self.xero_status in SETTLED_STATUSES:
+        if export in busy:
+            return "skip", export._busy_message(), None
+        if export.xero_status in SETTLED_STATUSES:
             return (
                 "blocked",
                 _(
                     "%(status)s in Xero: it can no longer be changed there.",
-                    status=self.xero_status.capitalize(),
+                    status=export.xero_status.capitalize(),
                 ),
                 None,
             )
@@ -181,10 +209,20 @@ class AccountMove(models.Model):
             version = self.env["xero.export.batch"]._version(data)
         except PayloadError as exc:
             return "blocked", exc.message, None
-        if self.xero_id:
-            if self.xero_payload_hash == version:
+        uncertain = export.state in ("uncertain", "sending")
+        if export.xero_id:
+            if export.version == version and not uncertain:
                 return "skip", _("Already in Xero, unchanged."), None
             return "update", _("Changed since sent: updated in Xero."), data
+        if uncertain:
+            return (
+                "create",
+                _(
+                    "Xero's answer to its last send was lost: Xero is asked first whether it "
+                    "has it, and it is linked rather than created twice."
+                ),
+                data,
+            )
         return "create", "", data
 
     def _xero_document_data(self, connection):
@@ -289,7 +327,6 @@ class AccountMove(models.Model):
             "ref": f"{self._name},{self.id}",
             "name": self.name,
             "type": XERO_TYPES[self.move_type],
-            "xero_id": self.xero_id or None,
             "number": self.name,
             "vendor_reference": self.ref or None,
             "reference": self.ref or self.payment_reference or None,

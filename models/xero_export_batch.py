@@ -1,10 +1,10 @@
 import hashlib
 import logging
 import re
-from contextlib import contextmanager
 from decimal import Decimal
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from ..xero import (
@@ -24,20 +24,22 @@ from ..xero.payloads import (
     needs_unitdp4,
     oversized,
     payload_hash,
+    wrapper_for,
 )
 from .account_move import SETTLED_STATUSES, XERO_TYPES
+from .xero_move_export import ID_FIELDS, NUMBER_FIELDS
 
 _logger = logging.getLogger(__name__)
 
-ID_FIELDS = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
-NUMBER_FIELDS = {"Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber"}
 CONTACT_QUERY_SIZE = 10
 # Xero's words for a contact name taken by another contact.
 NAME_TAKEN = re.compile(r"already assigned to another contact", re.IGNORECASE)
 
 
 class XeroExportBatch(models.Model):
-    """One send to Xero: what was asked, and what became of each document. Keeps no secret."""
+    """One send to Xero: what was asked, and what became of each document. Keeps no secret.
+
+    The state of each document in Xero is its `xero.move.export` record; this is the log."""
 
     _name = "xero.export.batch"
     _description = "Xero Export"
@@ -69,50 +71,56 @@ class XeroExportBatch(models.Model):
 
     @api.model
     def _send(self, connection, moves, action):
-        """Send `moves` with `action` ("invoice" or "credit_note"); return one result per
-        document: `{"move_id", "result", "message", "url"}`, result being created, updated,
-        skipped or failed.
+        """Send `moves` with `action`; return one result per document: `{"move_id", "result",
+        "message", "url"}`, result being created, updated, skipped or failed.
 
-        Whatever Xero has accepted is recorded at once, in a transaction of its own per request,
-        so that no later failure can make Odoo forget a document Xero has: it would be sent
-        twice. Each request carries an Idempotency-Key made of the documents' versions, so that
-        a request retried after a lost answer creates nothing new either.
+        Every document that goes is claimed first, in a committed transaction (see
+        xero.move.export), so that two users never send it twice; whatever Xero answers is
+        recorded at once, for a whole request in one transaction of its own, so that no later
+        failure can make Odoo forget a document Xero has.
         """
         self.check_access("create")
-        results = {}
-        review = moves._xero_review(connection, action)
-        going = {move: data for move, (verdict, _r, data) in review.items() if data}
-        moves.browse([move.id for move in going]).check_access("write")
-        for move, (verdict, reason, _data) in review.items():
-            if verdict == "skip":
-                results[move] = ("skipped", reason)
-            elif verdict == "blocked":
-                results[move] = ("failed", reason)
-        self.env.flush_all()
-        with self._own_env() as env:
-            batch = env[self._name].create({"connection_id": connection.id, "action": action})
-            batch._record({move.id: result for move, result in results.items()})
-            batch_id = batch.id
-        if going:
-            try:
-                self._resolve_contacts(connection, going)
-            except XeroError as exc:
-                self._fail_all(batch_id, going, self._plain(exc))
-                going = {}
-            payloads, notes = self._build_payloads(batch_id, going)
-            self._refuse_settled(connection, batch_id, payloads)
-            self._post(connection, batch_id, payloads, notes)
-            with self._own_env() as env:
-                sent = (
-                    env["account.move"]
-                    .browse([move.id for move in payloads])
-                    .filtered(lambda move: move.xero_state == "sent")
+        if connection.state != "connected":
+            raise UserError(
+                _(
+                    "%(company)s is not connected to Xero: start a Xero session first.",
+                    company=connection.company_id.name,
                 )
-                sent_ids = {move.id: (move.xero_id, move.xero_status) for move in sent}
-            self._attach(connection, moves.filtered(lambda m: m.id in sent_ids), sent_ids)
-            self._allocate(connection, moves.filtered(lambda m: m.id in sent_ids), sent_ids)
-        with self._own_env() as env:
-            return [
+            )
+        review = moves._xero_review(connection, action)
+        going = {move: data for move, (_v, _r, data) in review.items() if data}
+        blocked = {
+            move: reason for move, (verdict, reason, _d) in review.items() if verdict == "blocked"
+        }
+        moves.browse([move.id for move in going]).check_access("write")
+        self.env.flush_all()
+        Export = self.env["xero.move.export"]
+        skipped = {
+            move.id: ("skipped", reason)
+            for move, (verdict, reason, _d) in review.items()
+            if verdict == "skip"
+        }
+        batch_id = Export._committed(
+            lambda env: (
+                env[self._name]
+                .create({"connection_id": connection.id, "action": action})
+                ._log(skipped)
+                .id
+            )
+        )
+        claims, busy = Export._claim(connection, moves.browse([m.id for m in (*going, *blocked)]))
+        run = _Run(self, connection, batch_id, claims)
+        try:
+            run.log({move_id: ("skipped", message) for move_id, message in busy.items()})
+            run.fail(
+                {move.id: reason for move, reason in blocked.items() if move.id in claims},
+                needs_fix=True,
+            )
+            run.send({move: data for move, data in going.items() if move.id in claims})
+        finally:
+            run.release_leftovers()
+        return Export._committed(
+            lambda env: [
                 {
                     "move_id": line.move_id.id,
                     "result": line.result,
@@ -121,12 +129,17 @@ class XeroExportBatch(models.Model):
                 }
                 for line in env[self._name].browse(batch_id).line_ids
             ]
+        )
 
-    @contextmanager
-    def _own_env(self):
-        """An environment on a cursor of its own, committed when the block ends."""
-        with self.env.registry.cursor() as cr:
-            yield self.env(cr=cr)
+    def _log(self, results):
+        """Add `results` ({move id: (result, message)}) to this batch; returns the batch."""
+        self.env["xero.export.line"].create(
+            [
+                {"batch_id": self.id, "move_id": move_id, "result": result, "message": message}
+                for move_id, (result, message) in results.items()
+            ]
+        )
+        return self
 
     @api.model
     def _version(self, data):
@@ -135,281 +148,562 @@ class XeroExportBatch(models.Model):
         basis = dict(data, xero_id=None, contact=dict(data["contact"], contact_id=None))
         return payload_hash(document_payload(basis))
 
-    def _resolve_contacts(self, connection, going):
+    @api.model
+    def _plain(self, error):
+        """Xero's error in plain words, saying what to do."""
+        if isinstance(error, XeroRateLimitError):
+            return _(
+                "Not sent: Xero's %(limit)s limit was reached. Nothing was lost: send it again "
+                "in %(seconds)s seconds (Retry Failed Xero Sends).",
+                limit=error.problem or _("call"),
+                seconds=error.retry_after or 60,
+            )
+        if isinstance(error, XeroTransientError):
+            return _(
+                "Not sent: Xero could not be reached (%(error)s). Send it again later (Retry "
+                "Failed Xero Sends).",
+                error=error,
+            )
+        if isinstance(error, XeroAuthenticationError):
+            return _(
+                "Not sent: Xero refused the connection (%(error)s). Start a Xero session again.",
+                error=error,
+            )
+        if isinstance(error, XeroValidationError):
+            messages = [m for element in error.elements for m in element["messages"]]
+            return _plain_validation(messages or [str(error)])
+        return _("Not sent: Xero answered with an error (%(error)s).", error=error)
+
+    @api.model
+    def _plain_uncertain(self, error):
+        return _(
+            "Xero did not answer (%(error)s): it may have received it. Before it is sent again, "
+            "Odoo asks Xero whether it has it, so it cannot be created twice. Send it again "
+            "later (Retry Failed Xero Sends).",
+            error=error,
+        )
+
+    @api.model
+    def _idempotency_key(self, connection, move, version, operation):
+        """The Idempotency-Key of one document: its organisation, itself, its version and the
+        operation, whatever else travels in the same request."""
+        basis = f"{connection.tenant_id}|{move.id}|{version}|{operation}"
+        return f"odoo-{hashlib.sha256(basis.encode()).hexdigest()}"
+
+    @api.model
+    def _request_key(self, keys):
+        """The Idempotency-Key of a request: made of its documents' keys only, so that the same
+        documents in the same versions replay Xero's first answer."""
+        return f"odoo-{hashlib.sha256('|'.join(sorted(keys)).encode()).hexdigest()}"
+
+
+class _Run:
+    """One send of claimed documents: every step records what it learnt at once, through the
+    export records' one transition."""
+
+    def __init__(self, batch_model, connection, batch_id, claims):
+        self.model = batch_model
+        self.Export = batch_model.env["xero.move.export"]
+        self.connection = connection
+        self.batch_id = batch_id
+        self.claims = claims  # {move id: claim}, see xero.move.export._claim
+        self.stop = None  # after a failure that will not pass by itself: why nothing more goes
+
+    # -- recording
+
+    def _export_ids(self, move_ids):
+        return [self.claims[move_id]["export"] for move_id in move_ids]
+
+    def transition(self, state, values_by_move, results, notes=None, common=None):
+        """One committed transaction: the export records of `values_by_move` ({move id:
+        values}) go to `state`, `results` ({move id: (result, message, xero id)}) are logged."""
+        by_export = {self.claims[m]["export"]: v for m, v in values_by_move.items()}
+        notes_by_export = {self.claims[m]["export"]: n for m, n in (notes or {}).items()}
+
+        def work(env):
+            exports = env["xero.move.export"].browse(list(by_export))
+            exports._transition(state, common, by_export, notes_by_export)
+            env["xero.export.line"].create(
+                [
+                    {
+                        "batch_id": self.batch_id,
+                        "move_id": move_id,
+                        "result": result,
+                        "message": message or "",
+                        "xero_id": xero_id or False,
+                    }
+                    for move_id, (result, message, xero_id) in results.items()
+                ]
+            )
+
+        if by_export:
+            self.Export._committed(work)
+        for move_id in values_by_move:
+            self.claims[move_id]["done"] = state != "sending"
+
+    def log(self, results):
+        if results:
+            self.Export._committed(
+                lambda env: env[self.model._name].browse(self.batch_id)._log(results)
+            )
+
+    def fail(self, messages, needs_fix=False, details=None, statuses=None):
+        """These documents ({move id: message}) failed; the state says whether a fix is needed."""
+        self.transition(
+            "failed",
+            {
+                move_id: {
+                    "error": message,
+                    "error_details": (details or {}).get(move_id) or False,
+                    "needs_fix": needs_fix,
+                    **(
+                        {"xero_status": statuses[move_id]}
+                        if statuses and move_id in statuses
+                        else {}
+                    ),
+                }
+                for move_id, message in messages.items()
+            },
+            {move_id: ("failed", message, None) for move_id, message in messages.items()},
+            notes=messages,
+        )
+
+    def uncertain(self, move_ids, message):
+        self.transition(
+            "uncertain",
+            {move_id: {"error": message, "error_details": False} for move_id in move_ids},
+            dict.fromkeys(move_ids, ("failed", message, None)),
+            notes=dict.fromkeys(move_ids, message),
+        )
+
+    def release_leftovers(self):
+        """Whatever an unexpected error left claimed: uncertain where a request may have gone,
+        else failed, so that nothing stays "sending"."""
+        left = [m for m, claim in self.claims.items() if not claim.get("done")]
+        if not left:
+            return
+        attempted = [m for m in left if self.claims[m].get("attempted")]
+        if attempted:
+            self.uncertain(attempted, self.model._plain_uncertain(_("the send was interrupted")))
+        others = [m for m in left if m not in attempted]
+        if others:
+            self.fail(
+                dict.fromkeys(
+                    others,
+                    _("Not sent: the send was interrupted before reaching Xero. Send it again."),
+                )
+            )
+
+    # -- the steps
+
+    def send(self, going):
+        if not going:
+            return
+        going = self.resolve_uncertain(going)
+        going = self.skip_unchanged(going)
+        going = self.resolve_contacts(going)
+        payloads = self.build_payloads(going)
+        payloads = self.refuse_settled(payloads)
+        self.post(payloads)
+        done = [move for move in going if self.claims[move.id].get("sent")]
+        self.attach(done)
+        self.allocate(done)
+
+    def resolve_uncertain(self, going):
+        """Documents whose earlier answer was lost are looked up in Xero: found, they are
+        linked (and only updated if they changed since); not found, created."""
+        uncertain = {
+            move: self.claims[move.id]
+            for move in going
+            if self.claims[move.id]["previous"] == "uncertain"
+        }
+        if not uncertain:
+            return going
+        try:
+            found = self.Export._find_in_xero(
+                self.connection, {claim["export"]: claim["attempt"] for claim in uncertain.values()}
+            )
+        except XeroError as exc:
+            message = _(
+                "Xero could not be asked whether it already has it (%(error)s): nothing was "
+                "sent. Send it again later (Retry Failed Xero Sends).",
+                error=exc,
+            )
+            self.uncertain([move.id for move in uncertain], message)
+            return {move: data for move, data in going.items() if move not in uncertain}
+        remaining = dict(going)
+        for move, claim in uncertain.items():
+            export_id = claim["export"]
+            if export_id not in found:
+                self.fail(
+                    {
+                        move.id: _(
+                            "Several documents in Xero could be this one (same number, contact "
+                            "and date): delete the extra ones in Xero, then send it again."
+                        )
+                    },
+                    needs_fix=True,
+                )
+                del remaining[move]
+                continue
+            document = found[export_id]
+            if not document:
+                continue
+            version = self.model._version(going[move])
+            unchanged = claim["attempt"]["version"] == version
+            self.Export._committed(
+                lambda env, e=export_id, d=document, u=unchanged: (
+                    env["xero.move.export"]
+                    .browse(e)
+                    ._link(self.connection, d, "sent" if u else "sending")
+                )
+            )
+            claim["xero_id"] = document[ID_FIELDS[claim["attempt"]["kind"]]]
+            claim["version"] = claim["attempt"]["version"]
+            claim["status"] = document.get("Status")
+            if unchanged:
+                claim.update(done=True, sent=True)
+                self.log({move.id: ("created", _("Found in Xero: its answer had been lost."))})
+                del remaining[move]
+        return remaining
+
+    def skip_unchanged(self, going):
+        """Under the claim, the document may turn out to be sent already (by another user
+        between the review and the claim): then nothing goes."""
+        unchanged = {
+            move
+            for move, data in going.items()
+            if self.claims[move.id]["xero_id"]
+            and self.claims[move.id]["version"] == self.model._version(data)
+        }
+        if unchanged:
+            message = _("Already in Xero, unchanged.")
+            self.transition(
+                "sent",
+                {move.id: {} for move in unchanged},
+                {move.id: ("skipped", message, None) for move in unchanged},
+            )
+        for move, data in going.items():
+            data["xero_id"] = self.claims[move.id]["xero_id"]
+        return {move: data for move, data in going.items() if move not in unchanged}
+
+    def resolve_contacts(self, going):
         """Give each document's contact its Xero ContactID: kept from an earlier send, else
-        found by contact number, then name, then email, else created, all in batches."""
+        found by contact number, then name, else created, all in batches. A partner Xero cannot
+        take fails its own documents only."""
         partners = {}
         for move, data in going.items():
             if not data["contact"]["contact_id"]:
                 partners.setdefault(move.commercial_partner_id, []).append(data)
         if not partners:
-            return
-        client = connection._client()
-        tenant = connection.tenant_id
+            return going
+        payloads, refused = {}, {}
+        for partner, datas in partners.items():
+            try:
+                payloads[partner] = contact_payload(datas[0]["contact"])
+            except PayloadError as exc:
+                refused[partner] = exc.message
+        client = self.connection._client()
+        tenant = self.connection.tenant_id
         found = {}
-        todo = list(partners)
-        for start in range(0, len(todo), CONTACT_QUERY_SIZE):
-            chunk = todo[start : start + CONTACT_QUERY_SIZE]
-            clauses = []
-            for partner in chunk:
-                contact = partners[partner][0]["contact"]
-                clauses.append(f"Name=={_quote(contact['name'])}")
-                if contact["contact_number"]:
-                    clauses.append(f"ContactNumber=={_quote(contact['contact_number'])}")
-                if contact["email"]:
-                    clauses.append(f"EmailAddress=={_quote(contact['email'])}")
-            where = f'ContactStatus=="ACTIVE" AND ({" OR ".join(clauses)})'
-            contacts = client.get_contacts(tenant, where=where)
-            for partner in chunk:
-                match = _best_contact(partners[partner][0]["contact"], contacts)
-                if match:
-                    found[partner] = match["ContactID"]
-        missing = [partner for partner in todo if partner not in found]
-        if missing:
-            created = client.put_contacts(
-                tenant,
-                [contact_payload(partners[partner][0]["contact"]) for partner in missing],
-                summarize_errors=False,
-            )
-            for partner, element in zip(missing, created, strict=True):
-                if not _has_errors(element):
-                    found[partner] = element["ContactID"]
-                elif any(NAME_TAKEN.search(m) for m in validation_messages(element)):
-                    # An active contact has the name, written differently: it is this one.
-                    same = _contact_named(client, tenant, partners[partner][0]["contact"]["name"])
-                    if same:
-                        found[partner] = same["ContactID"]
-        with self._own_env() as env:
-            for partner, contact_id in found.items():
-                env["xero.partner.link"].create(
-                    {
-                        "connection_id": connection.id,
-                        "partner_id": partner.id,
-                        "contact_id": contact_id,
-                    }
+        todo = list(payloads)
+        try:
+            for start in range(0, len(todo), CONTACT_QUERY_SIZE):
+                chunk = todo[start : start + CONTACT_QUERY_SIZE]
+                clauses = []
+                for partner in chunk:
+                    contact = partners[partner][0]["contact"]
+                    clauses.append(f"Name=={_quote(contact['name'])}")
+                    if contact["contact_number"]:
+                        clauses.append(f"ContactNumber=={_quote(contact['contact_number'])}")
+                where = f'ContactStatus=="ACTIVE" AND ({" OR ".join(clauses)})'
+                contacts = client.get_contacts(tenant, where=where)
+                for partner in chunk:
+                    match = _best_contact(partners[partner][0]["contact"], contacts)
+                    if match:
+                        found[partner] = match["ContactID"]
+            missing = [partner for partner in todo if partner not in found]
+            if missing:
+                created = client.put_contacts(
+                    tenant, [payloads[partner] for partner in missing], summarize_errors=False
                 )
+                for partner, element in zip(missing, created, strict=True):
+                    if not _has_errors(element):
+                        found[partner] = element["ContactID"]
+                        continue
+                    messages = validation_messages(element)
+                    if any(NAME_TAKEN.search(m) for m in messages):
+                        # An active contact has the name, written differently: it is this one.
+                        same = _contact_named(
+                            client, tenant, partners[partner][0]["contact"]["name"]
+                        )
+                        if same:
+                            found[partner] = same["ContactID"]
+                            continue
+                    refused[partner] = _plain_validation(messages)
+        except XeroError as exc:
+            # Contacts are not documents: nothing of the documents went, whatever happened.
+            message = self.model._plain(exc)
+            self.fail({move.id: message for move in going})
+            return {}
+        self.Export._committed(
+            lambda env: env["xero.partner.link"]._link_all(
+                self.connection, {partner.id: contact_id for partner, contact_id in found.items()}
+            )
+        )
+        failures = {}
         for partner, datas in partners.items():
             for data in datas:
                 data["contact"]["contact_id"] = found.get(partner)
+        for move in going:
+            partner = move.commercial_partner_id
+            if partner in refused:
+                failures[move.id] = _(
+                    "Its partner %(partner)s cannot be a Xero contact: %(why)s",
+                    partner=partner.name,
+                    why=refused[partner],
+                )
+        if failures:
+            self.fail(failures, needs_fix=True)
+        return {move: data for move, data in going.items() if move.id not in failures}
 
-    def _build_payloads(self, batch_id, going):
-        """({move: (payload, version)}, {move id: [what had to change to fit Xero]}) for the
-        documents whose payload can be built; the others failed."""
-        payloads, notes, failures = {}, {}, {}
+    def build_payloads(self, going):
+        """{move: (payload, version, warnings)} for the documents whose payload can be built;
+        the others failed."""
+        payloads, failures = {}, {}
         for move, data in going.items():
             try:
-                payload = document_payload(data)
+                payloads[move] = (
+                    document_payload(data),
+                    self.model._version(data),
+                    document_warnings(data),
+                )
             except PayloadError as exc:
-                failures[move.id] = ("failed", str(exc))
-                continue
-            payloads[move] = (payload, self._version(data))
-            notes[move.id] = document_warnings(data)
+                failures[move.id] = exc.message
         if failures:
-            self._record_in(batch_id, failures)
-        return payloads, notes
+            self.fail(failures, needs_fix=True)
+        return payloads
 
-    def _refuse_settled(self, connection, batch_id, payloads):
-        """Documents paid, voided or deleted in Xero since they were sent are not overwritten."""
-        updates = {move: p for move, p in payloads.items() if move.xero_id}
+    def refuse_settled(self, payloads):
+        """Documents paid, voided or deleted in Xero since they were sent are not overwritten;
+        their current status is asked 50 ids at a time, every page read."""
+        updates = [move for move in payloads if self.claims[move.id]["xero_id"]]
         if not updates:
-            return
-        client = connection._client()
+            return payloads
+        client = self.connection._client()
         refused, statuses = {}, {}
-        for endpoint in ("Invoices", "CreditNotes"):
-            moves = [m for m in updates if _endpoint(m) == endpoint]
+        for kind in ("Invoices", "CreditNotes"):
+            moves = [m for m in updates if _kind(m) == kind]
             if not moves:
                 continue
-            getter = client.get_invoices if endpoint == "Invoices" else client.get_credit_notes
             try:
                 current = {
-                    d[ID_FIELDS[endpoint]]: d["Status"]
-                    for d in getter(connection.tenant_id, [m.xero_id for m in moves])
+                    document[ID_FIELDS[kind]]: document["Status"]
+                    for document in client.iter_documents(
+                        self.connection.tenant_id,
+                        kind,
+                        [self.claims[m.id]["xero_id"] for m in moves],
+                    )
                 }
             except XeroError as exc:
-                for move in moves:
-                    refused[move] = self._plain(exc)
+                self.fail(dict.fromkeys((m.id for m in moves), self.model._plain(exc)))
+                updates = [m for m in updates if m not in moves]
+                payloads = {m: p for m, p in payloads.items() if m not in moves}
                 continue
             for move in moves:
-                status = current.get(move.xero_id, "DELETED")
+                status = current.get(self.claims[move.id]["xero_id"], "DELETED")
                 if status in SETTLED_STATUSES:
                     statuses[move.id] = status
-                    refused[move] = _(
+                    refused[move.id] = _(
                         "%(status)s in Xero since it was sent: nothing was overwritten. Change "
                         "it in Xero, or create a new document in Odoo.",
                         status=status.capitalize(),
                     )
-        for move in refused:
-            del payloads[move]
         if refused:
-            self._record_in(
-                batch_id,
-                {move.id: ("failed", message) for move, message in refused.items()},
-                statuses=statuses,
-            )
+            self.fail(refused, needs_fix=True, statuses=statuses)
+        return {move: p for move, p in payloads.items() if move.id not in refused}
 
-    def _post(self, connection, batch_id, payloads, notes):
+    def post(self, payloads):
         """Send the payloads, per endpoint, in requests of at most 50 documents and 3.5 MB.
-        After a failure that will not pass by itself (unreachable, rate limit, authorisation),
-        the remaining requests are not attempted: their documents fail with the same reason."""
-        # New documents are PUT (create only): a POST would update whatever document of Xero
-        # carries the same sales invoice number. Known ones are POSTed with their id.
+        New documents are PUT (create only): a POST would update whatever document of Xero
+        carries the same sales invoice number. Known ones are POSTed with their id."""
         by_request = {}
-        for move, (payload, version) in payloads.items():
-            method = "POST" if move.xero_id else "PUT"
-            by_request.setdefault((method, _endpoint(move)), []).append((move, payload, version))
-        client = connection._client()
-        stop = None
-        for (method, endpoint), items in by_request.items():
-            too_large = set(oversized([payload for _m, payload, _v in items], wrapper=endpoint))
+        for move, (payload, version, warnings) in payloads.items():
+            method = "POST" if self.claims[move.id]["xero_id"] else "PUT"
+            by_request.setdefault((method, _kind(move)), []).append(
+                (move, payload, version, warnings)
+            )
+        client = self.connection._client()
+        for (method, kind), items in by_request.items():
+            too_large = set(oversized([item[1] for item in items], wrapper=kind))
             if too_large:
-                self._record_in(
-                    batch_id,
+                self.fail(
                     {
-                        items[i][0].id: (
-                            "failed",
-                            _("Too large for one Xero request (3.5 MB): split it in Odoo."),
+                        items[i][0].id: _(
+                            "Too large for one Xero request (3.5 MB): split it in Odoo."
                         )
                         for i in too_large
                     },
+                    needs_fix=True,
                 )
                 items = [item for i, item in enumerate(items) if i not in too_large]
-            index = {id(payload): (move, version) for move, payload, version in items}
-            send = getattr(client, f"{method.lower()}_{_snake(endpoint)}")
-            for chunk in batches([payload for _m, payload, _v in items], wrapper=endpoint):
-                chunk_moves = [index[id(payload)] for payload in chunk]
-                if not stop:
-                    try:
-                        answer = send(
-                            connection.tenant_id,
-                            chunk,
-                            unitdp=4 if needs_unitdp4(chunk) else None,
-                            idempotency_key=self._idempotency_key(connection, chunk_moves),
-                        )
-                    except (XeroTransientError, XeroRateLimitError, XeroAuthenticationError) as exc:
-                        stop = self._plain(exc)
-                    except XeroError as exc:
-                        message = self._plain(exc)
-                        self._record_in(
-                            batch_id, {m.id: ("failed", message) for m, _v in chunk_moves}
-                        )
-                        continue
-                    else:
-                        self._record_answer(
-                            connection, batch_id, endpoint, chunk_moves, answer, notes
-                        )
-                        continue
-                self._record_in(batch_id, {m.id: ("failed", stop) for m, _v in chunk_moves})
-
-    @api.model
-    def _idempotency_key(self, connection, chunk_moves):
-        versions = "|".join(f"{move.id}:{version}" for move, version in chunk_moves)
-        digest = hashlib.sha256(f"{connection.tenant_id}|{versions}".encode()).hexdigest()
-        return f"odoo-{digest}"
-
-    def _record_answer(self, connection, batch_id, endpoint, chunk_moves, answer, notes):
-        """Write what Xero said of each document of one request, in its own transaction;
-        `notes` are what its payload had to change to fit Xero, kept as warnings."""
-        with self._own_env() as env:
-            batch = env[self._name].browse(batch_id)
-            for (move, version), element in zip(chunk_moves, answer, strict=True):
-                move = move.with_env(env)
-                if _has_errors(element):
-                    messages = validation_messages(element)
-                    batch._record_failure(move, _plain_validation(messages), messages)
+            index = {id(item[1]): item for item in items}
+            send = getattr(client, f"{method.lower()}_{_snake(kind)}")
+            operation = "update" if method == "POST" else "create"
+            for chunk in batches([item[1] for item in items], wrapper=kind):
+                chunk_items = [index[id(payload)] for payload in chunk]
+                if self.stop:
+                    self.fail({item[0].id: self.stop for item in chunk_items})
                     continue
-                xero_id = element[ID_FIELDS[endpoint]]
-                created = not move.xero_id
-                warning = "\n".join(
-                    filter(None, [*notes.get(move.id, []), _total_difference(move, element)])
-                )
-                move.with_context(xero_result=True).write(
-                    {
-                        "xero_state": "sent",
-                        "xero_connection_id": connection.id,
-                        "xero_id": xero_id,
-                        "xero_tenant_id": connection.tenant_id,
-                        "xero_number": element.get(NUMBER_FIELDS[endpoint]) or False,
-                        "xero_status": element.get("Status"),
-                        "xero_url": connection._deep_link(XERO_TYPES[move.move_type], xero_id),
-                        "xero_last_sent": fields.Datetime.now(),
-                        "xero_error": False,
-                        "xero_error_details": False,
-                        "xero_warning": warning or False,
-                        "xero_payload_hash": version,
-                    }
-                )
-                move.message_post(
-                    body=_(
-                        "%(what)s in Xero (%(org)s) as %(number)s, %(status)s.",
-                        what=_("Created") if created else _("Updated"),
-                        org=connection.organisation_name,
-                        number=element.get(NUMBER_FIELDS[endpoint]) or xero_id,
-                        status=element.get("Status"),
-                    )
-                )
-                env["xero.export.line"].create(
-                    {
-                        "batch_id": batch_id,
-                        "move_id": move.id,
-                        "result": "created" if created else "updated",
-                        "xero_id": xero_id,
-                        "message": warning or "",
-                    }
-                )
+                self.request(send, kind, operation, chunk, chunk_items)
 
-    def _attach(self, connection, moves, sent):
-        """Attach the invoice PDF (customer side) or the vendor's scanned bill (supplier side)
-        to documents that did not have it yet. A failure is a warning: the document is in Xero."""
-        if not connection.send_attachments:
-            return
-        client = connection._client()
-        for move in moves.filtered(lambda m: not m.xero_attached):
-            attachment = move._xero_attachment()
-            if not attachment:
-                continue
-            name, content, mimetype = attachment
-            try:
-                client.put_attachment(
-                    connection.tenant_id, _endpoint(move), sent[move.id][0], name, content, mimetype
-                )
-            except XeroError as exc:
-                self._warn(move, _("Sent, but the file was not attached: %(error)s", error=exc))
-                continue
-            with self._own_env() as env:
-                move.with_env(env).with_context(xero_result=True).xero_attached = True
-
-    def _allocate(self, connection, moves, sent):
-        """Allocate an approved credit note to the approved document it reverses, once."""
-        client = connection._client()
-        for credit_note in moves.filtered(
-            lambda m: (
-                m.move_type in ("in_refund", "out_refund")
-                and not m.xero_allocated
-                and m.reversed_entry_id.xero_id
+    def request(self, send, kind, operation, chunk, items):
+        """One request to Xero, its documents' attempt recorded (committed) before it goes."""
+        keys = {
+            move.id: self.model._idempotency_key(self.connection, move, version, operation)
+            for move, _p, version, _w in items
+        }
+        attempts = {
+            move.id: {"attempt": self.Export._attempt(kind, payload, version, keys[move.id])}
+            for move, payload, version, _w in items
+        }
+        self.transition("sending", attempts, {})
+        for move, *_rest in items:
+            self.claims[move.id]["attempted"] = True
+        move_ids = [item[0].id for item in items]
+        try:
+            answer = send(
+                self.connection.tenant_id,
+                chunk,
+                unitdp=4 if needs_unitdp4(chunk) else None,
+                idempotency_key=self.model._request_key(keys.values()),
             )
-        ):
-            credit_note_id, status = sent[credit_note.id]
-            invoice = credit_note.reversed_entry_id
-            if status != "AUTHORISED":
+        except XeroTransientError as exc:
+            if exc.maybe_received:
+                self.uncertain(move_ids, self.model._plain_uncertain(exc))
+                self.stop = self.model._plain(exc)
+            else:
+                self.stop = self.model._plain(exc)
+                self.fail(dict.fromkeys(move_ids, self.stop))
+        except (XeroRateLimitError, XeroAuthenticationError) as exc:
+            self.stop = self.model._plain(exc)
+            self.fail(dict.fromkeys(move_ids, self.stop))
+        except XeroValidationError as exc:
+            self.fail(dict.fromkeys(move_ids, self.model._plain(exc)), needs_fix=True)
+        except XeroError as exc:
+            self.fail(dict.fromkeys(move_ids, self.model._plain(exc)))
+        else:
+            self.record_answer(kind, items, answer)
+
+    def record_answer(self, kind, items, answer):
+        """What Xero said of each document of one request, recorded together."""
+        sent, failed, details = {}, {}, {}
+        results, notes = {}, {}
+        for (move, _payload, version, warnings), element in zip(items, answer, strict=True):
+            if _has_errors(element):
+                messages = validation_messages(element)
+                failed[move.id] = _plain_validation(messages)
+                details[move.id] = "\n".join(messages)
                 continue
+            claim = self.claims[move.id]
+            xero_id = element[ID_FIELDS[kind]]
+            created = not claim["xero_id"]
+            number = element.get(NUMBER_FIELDS[kind]) or False
+            warning = "\n".join(filter(None, [*warnings, _total_difference(move, element)]))
+            sent[move.id] = {
+                "xero_id": xero_id,
+                "xero_number": number,
+                "xero_status": element.get("Status"),
+                "xero_url": self.connection._deep_link(XERO_TYPES[move.move_type], xero_id),
+                "last_sent": fields.Datetime.now(),
+                "warning": warning or False,
+                "version": version,
+                "attempt": False,
+            }
+            if created:
+                sent[move.id].update(
+                    attachment_pending=bool(self.connection.send_attachments),
+                    allocation_pending=bool(move.reversed_entry_id),
+                )
+            results[move.id] = ("created" if created else "updated", warning, xero_id)
+            notes[move.id] = _(
+                "%(what)s in Xero (%(org)s) as %(number)s, %(status)s.",
+                what=_("Created") if created else _("Updated"),
+                org=self.connection.organisation_name,
+                number=number or xero_id,
+                status=element.get("Status"),
+            )
+            claim.update(xero_id=xero_id, status=element.get("Status"), sent=True)
+        if sent:
+            self.transition("sent", sent, results, notes=notes)
+        if failed:
+            self.fail(failed, needs_fix=True, details=details)
+
+    # -- what follows the document
+
+    def attach(self, moves):
+        """Attach the invoice PDF (customer side) or the vendor's scanned bill (supplier side)
+        once. A failure is a warning: the document is in Xero, the file still pending."""
+        if not self.connection.send_attachments or not moves:
+            return
+        pending = self._pending(moves, "attachment_pending")
+        client = self.connection._client()
+        for move in pending:
+            attachment = move._xero_attachment()
+            export_id = self.claims[move.id]["export"]
+            if attachment:
+                name, content, mimetype = attachment
+                try:
+                    client.put_attachment(
+                        self.connection.tenant_id,
+                        _kind(move),
+                        self.claims[move.id]["xero_id"],
+                        name,
+                        content,
+                        mimetype,
+                    )
+                except XeroError as exc:
+                    self._warn(
+                        export_id, _("Sent, but the file was not attached: %(error)s", error=exc)
+                    )
+                    continue
+            self.Export._committed(
+                lambda env, e=export_id: (
+                    env["xero.move.export"].browse(e).write({"attachment_pending": False})
+                )
+            )
+
+    def allocate(self, moves):
+        """Allocate an approved credit note to the approved document it reverses, once."""
+        client = self.connection._client()
+        for credit_note in self._pending(moves, "allocation_pending"):
+            export_id = self.claims[credit_note.id]["export"]
+            invoice = credit_note.reversed_entry_id
+            invoice_id = invoice.xero_export_ids.filtered(
+                lambda e: e.tenant_id == self.connection.tenant_id
+            )[:1].xero_id
+            if not invoice_id or self.claims[credit_note.id].get("status") != "AUTHORISED":
+                continue  # not yet: the next send of either document tries again
+            credit_note_id = self.claims[credit_note.id]["xero_id"]
             try:
-                current = client.get_invoices(connection.tenant_id, [invoice.xero_id])[0]
+                current = client.get_invoices(self.connection.tenant_id, [invoice_id])[0]
                 if current["Status"] != "AUTHORISED" or not current.get("AmountDue"):
+                    self._done_allocating(export_id)
                     continue
                 amount = min(
                     Decimal(str(current["AmountDue"])), Decimal(str(credit_note.amount_total))
                 )
                 client.put_allocation(
-                    connection.tenant_id,
+                    self.connection.tenant_id,
                     credit_note_id,
-                    invoice.xero_id,
+                    invoice_id,
                     float(amount),
                     credit_note.invoice_date,
                     idempotency_key=f"odoo-allocation-{credit_note_id}",
                 )
             except XeroError as exc:
                 self._warn(
-                    credit_note,
+                    export_id,
                     _(
                         "Sent, but not allocated to %(invoice)s: %(error)s",
                         invoice=invoice.name,
@@ -417,81 +711,37 @@ class XeroExportBatch(models.Model):
                     ),
                 )
                 continue
-            with self._own_env() as env:
-                credit_note.with_env(env).with_context(xero_result=True).xero_allocated = True
-                credit_note.with_env(env).message_post(
-                    body=_(
-                        "Allocated %(amount)s to %(invoice)s in Xero.",
-                        amount=amount,
-                        invoice=invoice.name,
-                    )
-                )
-
-    def _warn(self, move, message):
-        with self._own_env() as env:
-            move = move.with_env(env)
-            move.with_context(xero_result=True).xero_warning = "\n".join(
-                filter(None, [move.xero_warning, message])
+            self._done_allocating(
+                export_id,
+                _(
+                    "Allocated %(amount)s to %(invoice)s in Xero.",
+                    amount=amount,
+                    invoice=invoice.name,
+                ),
             )
 
-    # ------------------------------------------------------------------ recording
-
-    def _record_in(self, batch_id, results, statuses=None):
-        with self._own_env() as env:
-            env[self._name].browse(batch_id)._record(results, statuses=statuses)
-
-    def _record(self, results, statuses=None):
-        """`results`: {move id: (result, message)}; failures are also written on the move."""
-        self.ensure_one()
-        for move_id, (result, message) in results.items():
-            move = self.env["account.move"].browse(move_id)
-            if result == "failed":
-                self._record_failure(move, message, [], status=(statuses or {}).get(move_id))
-            else:
-                self.env["xero.export.line"].create(
-                    {"batch_id": self.id, "move_id": move_id, "result": result, "message": message}
-                )
-
-    def _record_failure(self, move, message, raw_messages, status=None):
-        values = {
-            "xero_state": "error",
-            "xero_error": message,
-            "xero_error_details": "\n".join(raw_messages) or False,
-        }
-        if status:
-            values["xero_status"] = status
-        move.with_context(xero_result=True).write(values)
-        self.env["xero.export.line"].create(
-            {"batch_id": self.id, "move_id": move.id, "result": "failed", "message": message}
+    def _pending(self, moves, flag):
+        export_ids = [self.claims[move.id]["export"] for move in moves]
+        pending = self.Export._committed(
+            lambda env: set(env["xero.move.export"].browse(export_ids).filtered(flag).move_id.ids)
         )
+        return [move for move in moves if move.id in pending]
 
-    def _fail_all(self, batch_id, going, message):
-        self._record_in(batch_id, {move.id: ("failed", message) for move in going})
+    def _done_allocating(self, export_id, note=None):
+        def work(env):
+            export = env["xero.move.export"].browse(export_id)
+            export.allocation_pending = False
+            if note:
+                export.move_id._message_log_batch(bodies={export.move_id.id: note})
 
-    @api.model
-    def _plain(self, error):
-        """Xero's error in plain words, saying what to do."""
-        if isinstance(error, XeroRateLimitError):
-            return _(
-                "Xero's %(limit)s limit was reached: nothing was lost, send again in "
-                "%(seconds)s seconds (Retry failed).",
-                limit=error.problem or _("call"),
-                seconds=error.retry_after or 60,
-            )
-        if isinstance(error, XeroTransientError):
-            return _(
-                "Xero could not be reached or failed (%(error)s): nothing was sent. Try again "
-                "later (Retry failed).",
-                error=error,
-            )
-        if isinstance(error, XeroAuthenticationError):
-            return _(
-                "Xero refused the connection (%(error)s): start a Xero session again.", error=error
-            )
-        if isinstance(error, XeroValidationError):
-            messages = [m for element in error.elements for m in element["messages"]]
-            return _plain_validation(messages or [str(error)])
-        return _("Xero answered with an error: %(error)s", error=error)
+        self.Export._committed(work)
+
+    def _warn(self, export_id, message):
+        def work(env):
+            export = env["xero.move.export"].browse(export_id)
+            export.warning = "\n".join(filter(None, [export.warning, message]))
+
+        self.Export._committed(work)
 
 
 class XeroExportLine(models.Model):
@@ -500,6 +750,7 @@ class XeroExportLine(models.Model):
     _order = "id"
 
     batch_id = fields.Many2one("xero.export.batch", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="batch_id.company_id", store=True)
     move_id = fields.Many2one("account.move", required=True, ondelete="cascade")
     result = fields.Selection(
         [
@@ -514,8 +765,8 @@ class XeroExportLine(models.Model):
     message = fields.Text()
 
 
-def _endpoint(move):
-    return "Invoices" if move.move_type in ("in_invoice", "out_invoice") else "CreditNotes"
+def _kind(move):
+    return wrapper_for(XERO_TYPES[move.move_type])
 
 
 def _snake(endpoint):
@@ -550,12 +801,9 @@ def _contact_named(client, tenant, name, max_pages=10):
 
 
 def _best_contact(contact, candidates):
-    """The candidate matching by contact number, else by name, else by email."""
-    for key, field in (
-        ("contact_number", "ContactNumber"),
-        ("name", "Name"),
-        ("email", "EmailAddress"),
-    ):
+    """The candidate matching by contact number, else by name; never by e-mail alone (two
+    businesses can share a bookkeeper's address)."""
+    for key, field in (("contact_number", "ContactNumber"), ("name", "Name")):
         wanted = (contact.get(key) or "").strip().lower()
         if not wanted:
             continue

@@ -1,7 +1,9 @@
+from urllib.parse import urlsplit
+
 import requests
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
@@ -36,6 +38,15 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
             {"name": "Bondi Beverages", "email": "orders@bondi.example"}
         )
         cls.customer = cls.env["res.partner"].create({"name": "The Corner Bar"})
+        # Who sends, unless a test is about managers: an invoicing user without an e-mail.
+        cls.clerk = new_test_user(
+            cls.env,
+            login="xero_clerk",
+            groups="account.group_account_invoice",
+            company_id=cls.env.company.id,
+            company_ids=[(6, 0, cls.env.company.ids)],
+            email=False,
+        )
         cls.aud = cls.setup_other_currency("AUD", rates=[("2020-01-01", 1.5)])
 
     def setUp(self):
@@ -80,11 +91,18 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
             move.action_post()
         return move
 
-    def review(self, moves, action="invoice"):
-        wizard = self.env["xero.send.wizard"].browse(
-            moves.action_send_to_xero_invoice()["res_id"]
-            if action == "invoice"
-            else moves.action_send_to_xero_credit_note()["res_id"]
+    def review(self, moves, action="invoice", user=None):
+        """The review a user (the clerk by default) gets from the list action."""
+        user = user or self.clerk
+        moves = moves.with_user(user)
+        wizard = (
+            self.env["xero.send.wizard"]
+            .with_user(user)
+            .browse(
+                moves.action_send_to_xero_invoice()["res_id"]
+                if action == "invoice"
+                else moves.action_send_to_xero_credit_note()["res_id"]
+            )
         )
         return wizard, {line.move_id: (line.verdict, line.message) for line in wizard.line_ids}
 
@@ -210,12 +228,15 @@ class TestSend(XeroSendCase):
         self.assertEqual(bill.xero_state, "error")
         self.assertEqual(float(self.xero_documents()[0]["Total"]), round(3 * 54.90 * 1.1, 2))
 
-    def test_xero_unreachable_loses_nothing_and_retry_sends_once(self):
+    def test_a_503_to_the_invoices_is_uncertain_then_checked_and_sent_once(self):
         bills = self.make_move() | self.make_move(ref="SUP-9")
-        self.sandbox_control("faults", status={"code": 503, "count": 1})
+        self.sandbox_control(
+            "faults", status={"code": 503, "count": 1, "path_prefix": "/api.xro/2.0/Invoices"}
+        )
         results = self.send(bills)
         self.assertEqual({verdict for verdict, _m in results.values()}, {"failed"})
-        self.assertIn("could not be reached", bills[0].xero_error)
+        self.assertEqual(set(bills.mapped("xero_state")), {"uncertain"})
+        self.assertIn("it may have received it", bills[0].xero_error)
         self.assertEqual(self.xero_documents(), [])
         refund = self.make_move("in_refund")
         self.send(refund, "credit_note")
@@ -228,16 +249,23 @@ class TestSend(XeroSendCase):
         wizard.action_send()
         self.assertEqual(set(bills.mapped("xero_state")), {"sent"})
         self.assertEqual(len(self.xero_documents()), 2)
+        lookups = self.sandbox_log("/api.xro/2.0/Invoices", "GET")
+        self.assertEqual(len(lookups), 1, "Xero was asked before creating them again")
+        self.assertEqual(lookups[0]["query"].get("createdByMyApp"), "true")
 
-    def test_lost_answer_then_retry_creates_nothing_twice(self):
+    def test_lost_answer_then_retry_links_what_xero_has(self):
         bill = self.make_move()
         self.sandbox_control("faults", drop={"count": 1, "path_prefix": "/api.xro/2.0/Invoices"})
         self.send(bill)
-        self.assertEqual(bill.xero_state, "error")
+        self.assertEqual(bill.xero_state, "uncertain")
+        self.assertNotIn("nothing was sent", bill.xero_error)
         self.assertEqual(len(self.xero_documents()), 1, "Xero did store it")
         self.send(bill)
         self.assertEqual(bill.xero_state, "sent")
-        self.assertEqual(len(self.xero_documents()), 1, "the Idempotency-Key replayed it")
+        self.assertEqual(bill.xero_id, self.xero_documents()[0]["InvoiceID"])
+        self.assertEqual(len(self.xero_documents()), 1, "found in Xero, not created again")
+        self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 1)
+        self.assertIn("Linked, not created again", bill.message_ids[0].body)
 
 
 @tagged("post_install", "-at_install")
@@ -276,7 +304,7 @@ class TestBadInput(XeroSendCase):
 
     def test_partner_without_name(self):
         bill = self.make_move()
-        bill.partner_id.commercial_partner_id.with_context(xero_result=True).name = " "
+        bill.partner_id.commercial_partner_id.name = " "
         self.assertBlocked(bill, "has no name")
 
     def test_account_reference_unset(self):
@@ -412,7 +440,7 @@ class TestSendMore(XeroSendCase):
             [(a["document_id"], a["FileName"]) for a in attachments],
             [(bill.xero_id, "bondi-8841.pdf")],
         )
-        self.assertTrue(bill.xero_attached)
+        self.assertFalse(bill.xero_export_id.attachment_pending)
 
     def test_credit_note_is_allocated_to_the_bill_it_reverses(self):
         self.connection.invoice_status = "AUTHORISED"
@@ -427,7 +455,7 @@ class TestSendMore(XeroSendCase):
         refund.action_post()
         self.send(refund, "credit_note")
         self.assertEqual(refund.xero_state, "sent", refund.xero_error)
-        self.assertTrue(refund.xero_allocated, refund.xero_warning)
+        self.assertFalse(refund.xero_export_id.allocation_pending, refund.xero_warning)
         invoice = self.xero_documents()[0]
         self.assertEqual(float(invoice["AmountDue"]), 0.0)
         self.assertEqual(float(invoice["AmountCredited"]), bill.amount_total)
@@ -471,6 +499,47 @@ class TestSendMore(XeroSendCase):
         self.assertEqual(bill.xero_state, "sent", bill.xero_error)
         self.assertTrue(self.connection._xero_contact_link(partner))
 
+    def test_a_partner_xero_cannot_take_fails_its_own_documents_only(self):
+        odd = self.env["res.partner"].create({"name": "Long Ref Liquor", "ref": "R" * 51})
+        bad = self.make_move(partner_id=odd.id)
+        good = self.make_move(ref="GOOD-1")
+        results = self.send(bad | good)
+        self.assertEqual(results[good][0], "created")
+        self.assertEqual(results[bad][0], "failed")
+        self.assertIn("Long Ref Liquor", bad.xero_error)
+        self.assertIn("50", bad.xero_error)
+        self.assertEqual(bad.xero_state, "error")
+        self.assertTrue(bad.xero_export_id.needs_fix)
+
+    def test_a_new_contact_is_not_taken_for_another_that_shares_its_email(self):
+        # PowerDirect in Xero has billing@powerdirect.example; this is another business.
+        sister = self.env["res.partner"].create(
+            {"name": "PowerDirect Gas", "email": "billing@powerdirect.example"}
+        )
+        bill = self.make_move(partner_id=sister.id)
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        contact = self.xero_documents()[0]["Contact"]
+        self.assertEqual(contact["Name"], "PowerDirect Gas")
+        self.assertNotEqual(contact["ContactID"], seed.contact_id(seed.AU_TENANT_ID, "PowerDirect"))
+
+    def test_retry_failed_comes_back_after_reconnecting(self):
+        bill = self.make_move()
+        self.sandbox_control(
+            "faults", status={"code": 503, "count": 1, "path_prefix": "/api.xro/2.0/Invoices"}
+        )
+        self.send(bill)
+        self.connection.state = "reauth"
+        wizard = self.env["xero.send.wizard"].browse(bill.action_retry_xero_failed()["res_id"])
+        self.assertEqual(wizard.step, "connect")
+        url = urlsplit(wizard.action_start_session()["url"])
+        self.assertIn("send_action=retry", url.query)
+        # The company's accounting manager (whose password is the login) follows it.
+        self.authenticate(self.env.user.login, self.env.user.login)
+        response = self.url_open(f"{url.path}?{url.query}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303, response.text)
+        self.assertTrue(response.headers["Location"].startswith(self.sandbox.url))
+
     def test_rate_limit_stops_and_says_when_to_retry(self):
         self.sandbox_control("settings", minute_limit=3)
         bills = self.make_move() | self.make_move(ref="B")
@@ -482,7 +551,7 @@ class TestSendMore(XeroSendCase):
     def test_not_connected_offers_to_start_a_session_and_comes_back(self):
         self.connection.state = "reauth"
         bills = self.make_move() | self.make_move(ref="X")
-        wizard, _review = self.review(bills)
+        wizard, _review = self.review(bills, user=self.env.user)
         self.assertEqual(wizard.step, "connect")
         self.assertTrue(wizard.needs_reauth)
         action = wizard.action_start_session()
@@ -508,7 +577,7 @@ class TestSendMore(XeroSendCase):
         )
         line = {"name": "Van", "quantity": 1, "price_unit": 9, "tax_ids": [(6, 0, unmapped.ids)]}
         bill = self.make_move(lines=[line])
-        wizard, review = self.review(bill)
+        wizard, review = self.review(bill, user=self.env.user)
         self.assertEqual(review[bill][0], "blocked")
         setup = self.env["xero.setup.wizard"].browse(wizard.action_fix_mappings()["res_id"])
         line = setup.tax_line_ids.filtered(lambda line: line.tax_id == unmapped)

@@ -12,6 +12,8 @@ psql -d postgres -Atqc "select 1 from pg_database where datname = '$TEST_DB'" | 
 
 echo "Updating $ADDON in $TEST_DB"
 odoo_cmd -c "$ODOO_CONF" -d "$TEST_DB" -u "$ADDON" --stop-after-init --no-http
+# A copy for the tests that commit for real (concurrency, crashes): they own it and drop it.
+odoo_cmd db -c "$ODOO_CONF" duplicate -f "$TEST_DB" "$COMMITTED_DB"
 
 # Tests are collected through the addon's symlink so pytest-odoo imports them as
 # odoo.addons.account_xero_export.*; skips are failures (tools/pytest_no_skip.py).
@@ -25,7 +27,7 @@ for arg in "$@"; do
     esac
 done
 cd "$ADDONS_DIR"
-XERO_TEMPLATE_DB="$TEMPLATE_DB" PYTHONPATH="$REPO/tools${PYTHONPATH:+:$PYTHONPATH}" "$ODOO_PY" -m pytest \
+XERO_TEMPLATE_DB="$TEMPLATE_DB" XERO_COMMITTED_DB="$COMMITTED_DB" PYTHONPATH="$REPO/tools${PYTHONPATH:+:$PYTHONPATH}" "$ODOO_PY" -m pytest \
     -p pytest_no_skip -p no:cacheprovider -c "$ADDON/pyproject.toml" --rootdir "$ADDON" \
     --odoo-config "$ODOO_CONF" --odoo-database "$TEST_DB" --odoo-http \
     "${args[@]}"

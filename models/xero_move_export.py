@@ -1,0 +1,400 @@
+"""One document in one Xero organisation: the state of its export, and the only place it changes.
+
+States: to send, sending (claimed by one worker, which holds a lock on it), sent, failed (a fix
+needed, or not: `needs_fix`) and uncertain (Xero may have it: an answer was lost). A document is
+claimed, in a committed transaction, before Xero is called; a claim is an advisory lock held by the
+claiming transaction, so a worker that dies releases it and whoever takes the lock next knows the
+document was left sending by a dead worker. An uncertain document is looked up in Xero before it is
+ever created again.
+"""
+
+import hashlib
+import logging
+from contextlib import contextmanager
+from datetime import datetime
+
+from odoo import _, api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import format_datetime
+
+from ..xero import XeroError
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("to_send", "To Send"),
+    ("sending", "Sending"),
+    ("sent", "Sent"),
+    ("failed", "Failed"),
+    ("uncertain", "Xero May Have It"),
+]
+# The advisory lock space of export claims (pg_try_advisory_xact_lock(space, export id)).
+LOCK_SPACE = int.from_bytes(hashlib.sha256(b"xero.move.export").digest()[:4], "big") >> 1
+RECORD_TRIES = 5
+NUMBER_FIELDS = {"Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber"}
+ID_FIELDS = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
+# Numbers asked for in one look-up of uncertain documents (the where filter is in the URL).
+NUMBERS_PER_LOOKUP = 25
+
+
+class XeroMoveExport(models.Model):
+    _name = "xero.move.export"
+    _description = "Document in Xero"
+    _order = "id desc"
+    _rec_name = "move_id"
+
+    move_id = fields.Many2one("account.move", required=True, ondelete="cascade", index=True)
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
+    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    tenant_id = fields.Char("Xero Organisation ID", required=True)
+    state = fields.Selection(STATES, required=True, default="to_send", index=True)
+    needs_fix = fields.Boolean(help="Failed for a reason that sending it again will not cure.")
+    changed = fields.Boolean(help="Edited in Odoo since it was last sent.")
+    xero_id = fields.Char("Xero ID", index=True)
+    xero_number = fields.Char("Xero Number")
+    xero_status = fields.Char("Status in Xero")
+    xero_url = fields.Char("Xero Link")
+    last_sent = fields.Datetime("Last Sent to Xero")
+    error = fields.Text()
+    error_details = fields.Text("Xero's Messages", help="What Xero answered, word for word.")
+    warning = fields.Text()
+    version = fields.Char(help="A digest of what was last sent: an unchanged document is not sent.")
+    claimed_by_id = fields.Many2one("res.users", "Sending By")
+    claimed_at = fields.Datetime("Sending Since")
+    attempt = fields.Json(
+        help="What the request in flight carries (number, contact, date, type, key), to find the "
+        "document in Xero if the answer is lost."
+    )
+    attachment_pending = fields.Boolean(help="The file still has to be attached in Xero.")
+    allocation_pending = fields.Boolean(help="The credit note still has to be allocated in Xero.")
+
+    _sql_constraints = [
+        (
+            "move_tenant_uniq",
+            "unique(move_id, tenant_id)",
+            "A document has one export record per Xero organisation.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def _own_env(self):
+        """An environment (superuser: the engine has checked access) on a cursor of its own,
+        committed when the block ends."""
+        with self.env.registry.cursor() as cr:
+            yield self.env(cr=cr, su=True)
+
+    def _committed(self, work):
+        """Run `work(env)` in a transaction of its own and commit it; a concurrency failure (a
+        user editing one of the documents at that moment) retries the transaction, never what
+        was asked of Xero before it."""
+        for attempt in range(1, RECORD_TRIES + 1):
+            try:
+                with self._own_env() as env:
+                    return work(env)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                if attempt == RECORD_TRIES:
+                    raise
+                _logger.info("Xero export: recording again after a concurrent update")
+        return None
+
+    # ------------------------------------------------------------------ claims
+
+    @api.model
+    def _claim(self, connection, moves):
+        """Claim `moves` for sending to `connection`'s organisation.
+
+        Returns ({move id: claim}, {move id: why it is busy}). A claim is a dict: export (id),
+        previous (state before the claim: "uncertain" also for a claim left by a dead worker),
+        xero_id, version, attempt, error. Committed before it returns; the advisory locks are
+        held by this transaction until it ends.
+        """
+        tenant = connection.tenant_id
+        ids = self._committed(lambda env: env[self._name]._ensure(connection, moves))
+        self.env.cr.execute(
+            "SELECT id FROM unnest(%s::int[]) AS id WHERE pg_try_advisory_xact_lock(%s, id)",
+            [list(ids.values()), LOCK_SPACE],
+        )
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        busy_ids = {
+            move_id: export_id for move_id, export_id in ids.items() if export_id not in locked
+        }
+
+        def claim(env):
+            exports = env[self._name].browse(sorted(locked))
+            claims = {}
+            for export in exports:
+                previous = export.state
+                if previous == "sending":
+                    # Its lock was free: the worker that claimed it is gone, mid-send.
+                    previous = "uncertain"
+                claims[export.move_id.id] = {
+                    "export": export.id,
+                    "previous": previous,
+                    "xero_id": export.xero_id or None,
+                    "version": export.version or None,
+                    "attempt": export.attempt if previous == "uncertain" else None,
+                    "error": export.error,
+                }
+            exports.write(
+                {
+                    "state": "sending",
+                    "claimed_by_id": self.env.uid,
+                    "claimed_at": fields.Datetime.now(),
+                    "changed": False,
+                }
+            )
+            busy = {
+                move_id: env[self._name].browse(export_id)._busy_message()
+                for move_id, export_id in busy_ids.items()
+            }
+            return claims, busy
+
+        _logger.debug("Xero export: claiming %s documents for %s", len(locked), tenant)
+        return self._committed(claim)
+
+    def _ensure(self, connection, moves):
+        """{move id: export id} of `moves` in `connection`'s organisation, creating the missing
+        export records (concurrently safe: a record made meanwhile by another worker is kept)."""
+        self.env.cr.execute(
+            """
+            INSERT INTO xero_move_export
+                (move_id, connection_id, company_id, tenant_id, state, create_uid, create_date,
+                 write_uid, write_date)
+            SELECT move_id, %(connection)s, %(company)s, %(tenant)s, 'to_send', %(uid)s,
+                   now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+              FROM unnest(%(moves)s::int[]) AS move_id
+            ON CONFLICT (move_id, tenant_id) DO NOTHING
+            """,
+            {
+                "connection": connection.id,
+                "company": connection.company_id.id,
+                "tenant": connection.tenant_id,
+                "uid": self.env.uid,
+                "moves": moves.ids,
+            },
+        )
+        self.env.cr.execute(
+            "SELECT move_id, id FROM xero_move_export WHERE tenant_id = %s AND move_id = ANY(%s)",
+            [connection.tenant_id, moves.ids],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _busy_message(self):
+        self.ensure_one()
+        if self.state == "sending" and self.claimed_by_id:
+            return _(
+                "Being sent to Xero by %(user)s since %(time)s: it is not sent twice.",
+                user=self.claimed_by_id.name,
+                time=format_datetime(self.env, self.claimed_at, dt_format="short"),
+            )
+        return _("Being sent to Xero by someone else right now: it is not sent twice.")
+
+    @api.model
+    def _is_busy(self, export_ids):
+        """The ids among `export_ids` that a live worker is sending now (its lock is held)."""
+        busy = set()
+        for export_id in export_ids:
+            self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_SPACE, export_id])
+            if self.env.cr.fetchone()[0]:
+                self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_SPACE, export_id])
+            else:
+                busy.add(export_id)
+        return busy
+
+    # ------------------------------------------------------------------ the one transition
+
+    def _transition(self, state, values=None, per_record=None, notes=None):
+        """Move these export records to `state` with `values` (for all) and `per_record`
+        ({export id: values}); `notes` ({export id: text}) go to each document's chatter in one
+        batch, as a log (no e-mail: a user without an address can send). The only place that
+        writes an export record's state."""
+        common = dict(values or {}, state=state)
+        if state != "sending":
+            common.update(claimed_by_id=False, claimed_at=False)
+        if state == "sent":
+            common.update(error=False, error_details=False, needs_fix=False)
+        if per_record:
+            for export in self:
+                export.write({**common, **per_record.get(export.id, {})})
+        else:
+            self.write(common)
+        bodies = {
+            export.move_id.id: notes[export.id] for export in self if (notes or {}).get(export.id)
+        }
+        if bodies:
+            self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
+
+    # ------------------------------------------------------------------ uncertain outcomes
+
+    @api.model
+    def _attempt(self, kind, payload, version, key):
+        """What identifies a document in flight, should its answer be lost."""
+        return {
+            "kind": kind,
+            "type": payload["Type"],
+            "number": payload.get(NUMBER_FIELDS[kind]),
+            "contact_id": payload["Contact"].get("ContactID"),
+            "date": payload.get("Date"),
+            "version": version,
+            "key": key,
+        }
+
+    @api.model
+    def _find_in_xero(self, connection, attempts):
+        """{export id: Xero document or None} for `attempts` ({export id: attempt}): the
+        document this app created with the same type, number, contact and date. Raises
+        XeroError when Xero cannot be asked; an ambiguous match raises nothing and is left out
+        (None would mean "not in Xero"), so that nothing is guessed."""
+        client = connection._client()
+        found = {}
+        by_kind = {}
+        for export_id, attempt in attempts.items():
+            if attempt and attempt.get("number"):
+                by_kind.setdefault(attempt["kind"], []).append((export_id, attempt))
+            else:
+                found[export_id] = None  # never got as far as a request
+        known = self._known_xero_ids(connection)
+        for kind, items in by_kind.items():
+            field = NUMBER_FIELDS[kind]
+            numbers = sorted({attempt["number"] for _e, attempt in items})
+            candidates = []
+            for start in range(0, len(numbers), NUMBERS_PER_LOOKUP):
+                chunk = numbers[start : start + NUMBERS_PER_LOOKUP]
+                where = " OR ".join(f"{field}=={_quote(number)}" for number in chunk)
+                candidates += client.iter_documents(
+                    connection.tenant_id, kind, where=where, created_by_my_app=True
+                )
+            for export_id, attempt in items:
+                matches = [
+                    doc
+                    for doc in candidates
+                    if _matches(doc, attempt, field)
+                    and known.get(doc[ID_FIELDS[kind]], export_id) == export_id
+                ]
+                if len(matches) == 1:
+                    found[export_id] = matches[0]
+                elif not matches:
+                    found[export_id] = None
+                else:
+                    _logger.warning(
+                        "Xero export %s: %s documents in Xero match it", export_id, len(matches)
+                    )
+        return found
+
+    def _known_xero_ids(self, connection):
+        self.env.cr.execute(
+            "SELECT xero_id, id FROM xero_move_export WHERE tenant_id = %s AND xero_id IS NOT NULL",
+            [connection.tenant_id],
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _cron_resolve_uncertain(self):
+        """Documents a dead worker left sending, and documents whose answer was lost: ask Xero
+        whether it has them. Found: linked, sent. Not there: failed, to be sent again."""
+        self.env.cr.execute(
+            "SELECT id FROM xero_move_export WHERE state IN ('sending', 'uncertain')"
+        )
+        candidates = [row[0] for row in self.env.cr.fetchall()]
+        if not candidates:
+            return
+        self.env.cr.execute(
+            "SELECT id FROM unnest(%s::int[]) AS id WHERE pg_try_advisory_xact_lock(%s, id)",
+            [candidates, LOCK_SPACE],
+        )
+        locked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        for connection in locked.connection_id.filtered(lambda c: c.state == "connected"):
+            exports = locked.filtered(lambda e, c=connection: e.connection_id == c)
+            try:
+                found = self._find_in_xero(connection, {e.id: e.attempt for e in exports})
+            except XeroError as exc:
+                _logger.info("Xero export: uncertain documents not resolved yet: %s", exc)
+                continue
+            exports._resolve(connection, found)
+
+    def _resolve(self, connection, found):
+        """Settle these uncertain exports from what `_find_in_xero` found."""
+        linked = self.filtered(lambda e: found.get(e.id))
+        for export in linked:
+            export._link(connection, found[export.id])
+        missing = self.filtered(lambda e: e.id in found and not found[e.id])
+        if missing:
+            message = _(
+                "Not in Xero: the send was interrupted before Xero stored it. Send it again "
+                "(Retry Failed Xero Sends)."
+            )
+            missing._transition(
+                "failed",
+                {"error": message, "error_details": False, "needs_fix": False, "attempt": False},
+                notes=dict.fromkeys(missing.ids, message),
+            )
+        ambiguous = self - linked - missing
+        if ambiguous:
+            message = _(
+                "Several documents in Xero could be this one (same number, contact and date): "
+                "delete the extra ones in Xero, then send it again."
+            )
+            ambiguous._transition(
+                "failed",
+                {"error": message, "error_details": False, "needs_fix": True},
+                notes=dict.fromkeys(ambiguous.ids, message),
+            )
+
+    def _link(self, connection, document, state="sent"):
+        """This uncertain export is `document` in Xero: record it, with the version that request
+        carried, as sent (or still sending, when a newer version follows)."""
+        self.ensure_one()
+        kind = self.attempt["kind"]
+        xero_id = document[ID_FIELDS[kind]]
+        self._transition(
+            state,
+            {
+                "xero_id": xero_id,
+                "xero_number": document.get(NUMBER_FIELDS[kind]) or False,
+                "xero_status": document.get("Status"),
+                "xero_url": connection._deep_link(self.attempt["type"], xero_id),
+                "last_sent": fields.Datetime.now(),
+                "version": self.attempt["version"],
+                "attempt": False,
+                "error": False,
+                "attachment_pending": connection.send_attachments,
+                "allocation_pending": bool(self.move_id.reversed_entry_id),
+            },
+            notes={
+                self.id: _(
+                    "Found in Xero (%(org)s) as %(number)s, %(status)s: its answer had been lost. "
+                    "Linked, not created again.",
+                    org=connection.organisation_name,
+                    number=document.get(NUMBER_FIELDS[kind]) or xero_id,
+                    status=document.get("Status"),
+                )
+            },
+        )
+
+
+def _quote(value):
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _matches(document, attempt, number_field):
+    if document.get("Type") != attempt["type"]:
+        return False
+    if (document.get(number_field) or "").strip().lower() != attempt["number"].strip().lower():
+        return False
+    contact = (document.get("Contact") or {}).get("ContactID")
+    if attempt.get("contact_id") and contact and contact.lower() != attempt["contact_id"].lower():
+        return False
+    return not attempt.get("date") or _xero_date(document) == attempt["date"]
+
+
+def _xero_date(document):
+    """A Xero document's date as YYYY-MM-DD (from DateString, else the /Date(ms)/ form)."""
+    if document.get("DateString"):
+        return document["DateString"][:10]
+    raw = document.get("Date") or ""
+    if raw.startswith("/Date("):
+        millis = int(raw[6:].split(")")[0].split("+")[0])
+        return datetime.utcfromtimestamp(millis / 1000).date().isoformat()
+    return raw[:10]

@@ -1,0 +1,170 @@
+"""In Xero exactly once, whatever happens: on really committed data (see committed.py), every
+send by an invoicing user without an e-mail address, each test asserting on what the sandbox holds.
+"""
+
+import os
+import signal
+import threading
+
+from .committed import *  # noqa: F403 (pytest fixtures)
+
+INVOICES = "/api.xro/2.0/Invoices"
+HOLD_TIMEOUT = 20
+
+
+def _release(world):
+    world.control("faults", hold=False)
+
+
+def test_two_users_send_overlapping_selections_at_once(fresh):
+    bills = fresh.bills("Overlap Breweries", 29, "OVL")
+    first, second = bills[0:19], bills[9:29]
+    # The first user's invoices request is held at Xero while the second user sends.
+    fresh.control("faults", hold={"when": "request", "path_prefix": INVOICES})
+    results, errors = {}, []
+
+    def user(name, move_ids, uid):
+        try:
+            results[name] = fresh.send(move_ids, uid=uid)
+        except Exception as exc:
+            errors.append(exc)
+
+    one = threading.Thread(target=user, args=("first", first, fresh.clerk))
+    two = threading.Thread(target=user, args=("second", second, fresh.other_clerk))
+    try:
+        one.start()
+        assert fresh.control("faults", await_held=1, timeout=HOLD_TIMEOUT)["await_held"]
+        two.start()
+        assert fresh.control("faults", await_held=2, timeout=HOLD_TIMEOUT)["await_held"]
+    finally:
+        _release(fresh)
+        one.join(timeout=60)
+        two.join(timeout=60)
+    assert errors == []
+    fresh.assert_exactly_once(bills, "OVL")
+    overlap = set(first) & set(second)
+    assert {results["first"][m][0] for m in first} == {"created"}
+    assert {results["second"][m][0] for m in overlap} == {"skipped"}
+    assert all("Casey Clerk" in results["second"][m][1] for m in overlap)
+    assert {results["second"][m][0] for m in set(second) - overlap} == {"created"}
+
+
+def test_lost_answer_retried_within_and_after_the_idempotency_window(fresh):
+    for window, prefix in ((0, "LOSTA"), (10 * 60, "LOSTB")):
+        bills = fresh.bills(f"Lost Answer {prefix}", 2, prefix)
+        fresh.control("faults", drop={"count": 1, "path_prefix": INVOICES})
+        fresh.send(bills)
+        assert {state for state, _i, _e in fresh.exports(bills).values()} == {"uncertain"}
+        fresh.control("clock", advance=window)
+        fresh.send(bills, action="retry")
+        fresh.assert_exactly_once(bills, prefix)
+
+
+def test_lost_answer_then_only_one_of_the_two_is_sent_again(fresh):
+    bills = fresh.bills("Subset Spirits", 2, "SUB")
+    fresh.control("faults", drop={"count": 1, "path_prefix": INVOICES})
+    fresh.send(bills)
+    assert len(fresh.invoices()) == 2, "Xero stored both; the answer was lost"
+    result = fresh.send(bills[:1], action="retry")
+    assert result[bills[0]][0] == "created"
+    fresh.send(bills[1:], action="retry")
+    fresh.assert_exactly_once(bills, "SUB")
+    assert len(fresh.requests(INVOICES, "PUT")) == 1, "neither was created again"
+
+
+def test_a_503_to_the_invoices_is_checked_in_xero_then_sent_once(fresh):
+    bills = fresh.bills("Gateway Wines", 3, "GW")
+    fresh.control("faults", status={"code": 503, "count": 1, "path_prefix": INVOICES})
+    results = fresh.send(bills)
+    assert {verdict for verdict, _m in results.values()} == {"failed"}
+    states = fresh.exports(bills)
+    assert {state for state, _i, _e in states.values()} == {"uncertain"}
+    assert all("may have received it" in error for _s, _i, error in states.values())
+    fresh.send(bills, action="retry")
+    fresh.assert_exactly_once(bills, "GW")
+
+
+def test_worker_killed_between_xero_answer_and_commit_then_recovered(fresh):
+    bills = fresh.bills("Killed Worker Ales", 2, "KILL")
+    fresh.control("faults", hold={"when": "answer", "path_prefix": INVOICES})
+    worker = fresh.odoo_process()
+    worker.stdin.write(
+        f"env.cr.execute('SELECT pg_backend_pid()')\n"
+        f"print('PID', env.cr.fetchone()[0], flush=True)\n"
+        f"moves = env['account.move'].with_user({fresh.clerk}).browse({bills})\n"
+        f"wizard = env['xero.send.wizard'].with_user({fresh.clerk}).browse("
+        f"moves.action_send_to_xero_invoice()['res_id'])\n"
+        f"wizard.action_send()\n"
+        f"env.cr.commit()\n"
+    )
+    worker.stdin.close()
+    try:
+        line = worker.stdout.readline()
+        assert line.startswith("PID"), line
+        backend = int(line.split()[1])
+        assert fresh.control("faults", await_held=1, timeout=60)["await_held"]
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        _release(fresh)
+    assert len(fresh.invoices()) == 2, "Xero stored them; the worker never heard back"
+    with fresh.env() as env:
+        # Its connection closes with it; wait until PostgreSQL has let its locks go.
+        env.cr.execute("SELECT pg_terminate_backend(%s, 10000)", [backend])
+    assert {state for state, _i, _e in fresh.exports(bills).values()} == {"sending"}
+    with fresh.env() as env:
+        env["xero.move.export"]._cron_resolve_uncertain()
+    fresh.assert_exactly_once(bills, "KILL")
+    again = fresh.send(bills)
+    assert {verdict for verdict, _m in again.values()} == {"skip"}
+    assert len(fresh.requests(INVOICES, "PUT")) == 1
+
+
+def test_a_concurrent_edit_while_results_are_recorded_loses_nothing(fresh):
+    (bill,) = fresh.bills("Edited Meanwhile Pty", 1, "EDIT")
+    fresh.control("faults", hold={"when": "answer", "path_prefix": INVOICES})
+    done, errors = [], []
+
+    def user():
+        try:
+            done.append(fresh.send([bill]))
+        except Exception as exc:
+            errors.append(exc)
+
+    sender = threading.Thread(target=user)
+    sender.start()
+    try:
+        assert fresh.control("faults", await_held=1, timeout=HOLD_TIMEOUT)["await_held"]
+        with fresh.env() as env:
+            # Another user edits the bill and keeps the row locked while Xero's answer comes back.
+            move = env["account.move"].browse(bill)
+            move.payment_reference = "Paid by card"
+            move.xero_export_ids.flush_recordset()
+            env.flush_all()
+            _release(fresh)
+            fresh.wait_until_blocked(env.cr)
+    finally:
+        _release(fresh)
+        sender.join(timeout=60)
+    assert errors == []
+    assert done[0][bill][0] == "created"
+    fresh.assert_exactly_once([bill], "EDIT", states=("changed",))
+    with fresh.env() as env:
+        move = env["account.move"].browse(bill)
+        assert move.payment_reference == "Paid by card", "the edit is kept"
+        assert move.xero_state == "changed", "edited after it was claimed: sent again next time"
+    assert len(fresh.requests(INVOICES, "PUT")) == 1, "the recording was retried, not the call"
+
+
+def test_invoicing_user_without_email_sends_and_the_chatter_says_so(fresh):
+    bills = fresh.bills("No Email Needed Co", 2, "NOMAIL")
+    results = fresh.send(bills)
+    assert {verdict for verdict, _m in results.values()} == {"created"}
+    fresh.assert_exactly_once(bills, "NOMAIL")
+    with fresh.env() as env:
+        clerk = env["res.users"].browse(fresh.clerk)
+        assert not clerk.email
+        for move in env["account.move"].browse(bills):
+            note = move.message_ids[0]
+            assert "Created in Xero" in note.body
+            assert note.author_id == clerk.partner_id

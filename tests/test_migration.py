@@ -1,0 +1,74 @@
+"""18.0.1.1.0: documents sent with 18.0.1.0.0, whose Xero fields were columns of account_move,
+keep what Xero has of them on their export record."""
+
+from odoo.modules.migration import load_script
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from ..xero_sandbox import seed
+from .test_send import XeroSendCase
+
+# The Xero columns 18.0.1.0.0 kept on account_move.
+ADD_OLD_COLUMNS = """
+    ALTER TABLE account_move ADD COLUMN xero_connection_id int, ADD COLUMN xero_id varchar,
+    ADD COLUMN xero_tenant_id varchar, ADD COLUMN xero_number varchar,
+    ADD COLUMN xero_status varchar, ADD COLUMN xero_url varchar,
+    ADD COLUMN xero_last_sent timestamp, ADD COLUMN xero_error text,
+    ADD COLUMN xero_error_details text, ADD COLUMN xero_warning text,
+    ADD COLUMN xero_payload_hash varchar, ADD COLUMN xero_attached boolean,
+    ADD COLUMN xero_allocated boolean
+"""
+XERO_ID = "0b0a7a48-9d3e-4c2c-9a4f-1f2d3c4b5a60"
+
+
+@tagged("post_install", "-at_install")
+class TestMigration(XeroSendCase):
+    def _old(self, move, **values):
+        columns = SQL(", ").join(
+            SQL("%s = %s", SQL.identifier(name), value) for name, value in values.items()
+        )
+        self.env.cr.execute(SQL("UPDATE account_move SET %s WHERE id = %s", columns, move.id))
+
+    def test_sent_changed_and_failed_documents_carry_over(self):
+        sent, changed, failed, untouched = (self.make_move(ref=f"MIG-{n}") for n in range(4))
+        _problem, data = sent._xero_document_data(self.connection)
+        version = self.env["xero.export.batch"]._version(data)
+        self.env.flush_all()
+        self.env.cr.execute(ADD_OLD_COLUMNS)
+        for move, state in ((sent, "sent"), (changed, "changed")):
+            self._old(
+                move,
+                xero_state=state,
+                xero_connection_id=self.connection.id,
+                xero_id=XERO_ID if move == sent else XERO_ID.replace("0b", "1b", 1),
+                xero_tenant_id=seed.AU_TENANT_ID,
+                xero_number=move.ref,
+                xero_status="DRAFT",
+                xero_payload_hash=version,
+                xero_attached=True,
+            )
+        self._old(failed, xero_state="error", xero_error="Xero refused it: no.")
+        script = load_script(
+            "account_xero_export/migrations/18.0.1.1.0/post-migrate.py", "account_xero_export"
+        )
+        script.migrate(self.env.cr, "18.0.1.0.0")
+        self.env.invalidate_all()
+
+        self.assertEqual(sent.xero_state, "sent")
+        self.assertEqual(sent.xero_id, XERO_ID)
+        self.assertEqual(sent.xero_export_id.version, version)
+        self.assertEqual(sent.xero_export_id.tenant_id, seed.AU_TENANT_ID)
+        self.assertEqual(changed.xero_state, "changed")
+        self.assertTrue(changed.xero_export_id.changed)
+        self.assertEqual(failed.xero_state, "error")
+        self.assertEqual(failed.xero_error, "Xero refused it: no.")
+        self.assertFalse(untouched.xero_export_ids)
+        self.assertEqual(untouched.xero_state, "not_sent")
+        self.env.cr.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'account_move' "
+            "AND column_name IN ('xero_id', 'xero_payload_hash', 'xero_connection_id')"
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "the old columns are gone")
+        _wizard, review = self.review(sent | changed)
+        self.assertEqual(review[sent], ("skip", "Already in Xero, unchanged."))
+        self.assertEqual(review[changed][0], "update", "updated in place, not created again")
