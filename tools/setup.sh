@@ -158,6 +158,7 @@ db_name = $TEST_DB
 dbfilter = ^${TEST_DB}\$
 list_db = False
 http_interface = 127.0.0.1
+http_port = ${XERO_HTTP_PORT:-8069}
 log_level = warn
 xero_encryption_key = $(cat "$BUILD/encryption.key")
 CONF
