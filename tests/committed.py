@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from contextlib import closing
+from contextlib import closing, contextmanager
 
 import pytest
 import requests
@@ -55,9 +55,11 @@ class World:
             cr._cnx.autocommit = True
             cr.execute(SQL("DROP DATABASE IF EXISTS %s WITH (FORCE)", SQL.identifier(self.dbname)))
 
+    @contextmanager
     def env(self, uid=SUPERUSER_ID):
-        """A context manager: an environment on a new cursor, committed at the end."""
-        return _Env(self.registry, uid)
+        """An environment on a new cursor, committed when the block ends without error."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, uid, {})
 
     def _build(self, env):
         company = env.ref("base.main_company")
@@ -254,20 +256,6 @@ class World:
             if cr.fetchone()[0]:
                 return
         raise AssertionError("no worker waited for the lock")
-
-
-class _Env:
-    def __init__(self, registry, uid):
-        self.registry, self.uid = registry, uid
-
-    def __enter__(self):
-        self.cr = self.registry.cursor()
-        return api.Environment(self.cr, self.uid, {})
-
-    def __exit__(self, kind, value, traceback):
-        if kind is None:
-            self.cr.commit()
-        self.cr.close()
 
 
 @pytest.fixture(scope="module")
