@@ -11,8 +11,11 @@ _logger = logging.getLogger(__name__)
 class XeroConnectController(http.Controller):
     """The two ends of "Start Xero Session": off to Xero, and back from it."""
 
-    @http.route("/xero/connect/start", type="http", auth="user", methods=["GET"])
+    @http.route("/xero/connect/start", type="http", auth="user", methods=["GET", "POST"])
     def start(self, connection_id=None, send_action=None, move_ids=None, **kwargs):
+        """GET shows a page that posts itself here with Odoo's CSRF token; only that POST
+        records an authorisation and goes to Xero, so a link or an image elsewhere cannot."""
+        send_action = send_action or None
         try:
             connection = request.env["xero.connection"].browse(int(connection_id or 0)).exists()
             if not connection:
@@ -22,6 +25,15 @@ class XeroConnectController(http.Controller):
                 r"[0-9,]*", move_ids or ""
             ):
                 raise UserError(_("This link to start a Xero session is damaged."))
+            if request.httprequest.method == "GET":
+                return request.render(
+                    "account_xero_export.xero_connect_start",
+                    {
+                        "connection_id": connection.id,
+                        "send_action": send_action or "",
+                        "move_ids": move_ids or "",
+                    },
+                )
             url = request.env["xero.oauth.state"]._begin(
                 connection, request.session.sid, send_action, move_ids
             )

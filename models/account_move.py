@@ -2,7 +2,7 @@ import logging
 from decimal import Decimal
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..xero.payloads import PayloadError
 
@@ -98,6 +98,15 @@ class AccountMove(models.Model):
                 move.xero_state = EXPORT_TO_MOVE_STATE.get(export.state, "not_sent")
 
     def write(self, vals):
+        # Every xero_* field reflects what Xero holds: pointing xero_id elsewhere would make the
+        # next send overwrite another document.
+        if any(name.startswith("xero_") for name in vals) and not self.env.su:
+            raise AccessError(
+                _(
+                    "The Xero fields of a document are written by the Xero export only: send it "
+                    "to Xero instead."
+                )
+            )
         result = super().write(vals)
         if SENT_FIELDS.intersection(vals):
             # What Xero has is no longer what Odoo says: the next send updates it.

@@ -1,11 +1,12 @@
 import logging
 import os
 import time
+from urllib.parse import urlsplit
 
 import psycopg2.errors
 
 from odoo import _, api, fields, models, modules, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..xero import (
     DEFAULT_SCOPES,
@@ -20,6 +21,14 @@ from ..xero import (
 from ..xero.client import REFRESH_MARGIN
 from ..xero.crypto import SecretCipher, SecretCipherError
 from ..xero.oauth import API_URL, IDENTITY_URL, LOGIN_URL, authorising_user, id_token_claims
+
+APP_URL = "https://go.xero.com"
+XERO_HOSTS = {
+    "login_url": urlsplit(LOGIN_URL).hostname,
+    "identity_url": urlsplit(IDENTITY_URL).hostname,
+    "api_url": urlsplit(API_URL).hostname,
+    "app_url": urlsplit(APP_URL).hostname,
+}
 
 _logger = logging.getLogger(__name__)
 
@@ -38,6 +47,25 @@ def server_setting(name):
     """A setting fixed for the whole server: `xero_<name>` in the Odoo configuration file, or
     `XERO_<NAME>` in the environment. Partners deploying many databases set them once there."""
     return tools.config.get(f"xero_{name}") or os.environ.get(f"XERO_{name.upper()}") or None
+
+
+def checked_xero_url(name, url):
+    """`url` for the setting `name` (login_url...), if it is Xero's own host for it; any address
+    only when the server configuration says this is a sandbox (`xero_sandbox = True`)."""
+    if str(server_setting("sandbox") or "").strip().lower() in ("1", "true", "yes"):
+        return url
+    parts = urlsplit(url or "")
+    if parts.scheme != "https" or parts.hostname != XERO_HOSTS[name] or parts.port:
+        raise ValidationError(
+            _(
+                "%(setting)s must be Xero's own https://%(host)s, not %(url)s. A test database "
+                "pointed at a sandbox needs xero_sandbox = True in the server configuration.",
+                setting=name,
+                host=XERO_HOSTS[name],
+                url=url,
+            )
+        )
+    return url
 
 
 class XeroConnection(models.Model):
@@ -60,6 +88,10 @@ class XeroConnection(models.Model):
         default="draft",
         required=True,
         readonly=True,
+    )
+
+    reauth_reason = fields.Char(
+        "Why Xero Needs You Again", readonly=True, copy=False, help="What Xero answered."
     )
 
     # The Xero app. Values fixed in the server configuration win over these fields.
@@ -85,9 +117,16 @@ class XeroConnection(models.Model):
         required=True,
         groups="account.group_account_manager",
     )
-    login_url = fields.Char("Login URL", default=LOGIN_URL, required=True)
-    identity_url = fields.Char("Identity URL", default=IDENTITY_URL, required=True)
-    api_url = fields.Char("API URL", default=API_URL, required=True)
+    # Where Xero is: these addresses receive the app's secret and every token, so only system
+    # administrators see and set them, and only Xero's own hosts are accepted unless the server
+    # configuration allows a sandbox.
+    login_url = fields.Char(
+        "Login URL", default=LOGIN_URL, required=True, groups="base.group_system"
+    )
+    identity_url = fields.Char(
+        "Identity URL", default=IDENTITY_URL, required=True, groups="base.group_system"
+    )
+    api_url = fields.Char("API URL", default=API_URL, required=True, groups="base.group_system")
     redirect_uri = fields.Char(
         "Redirect URI",
         compute="_compute_redirect_uri",
@@ -154,8 +193,9 @@ class XeroConnection(models.Model):
     )
     app_url = fields.Char(
         "Xero App URL",
-        default="https://go.xero.com",
+        default=APP_URL,
         required=True,
+        groups="base.group_system",
         help="Where links into Xero point.",
     )
     partner_link_ids = fields.One2many("xero.partner.link", "connection_id", "Contacts in Xero")
@@ -165,6 +205,12 @@ class XeroConnection(models.Model):
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "A company has one Xero connection."),
     ]
+
+    @api.constrains(*XERO_HOSTS)
+    def _check_urls(self):
+        for connection in self.sudo():
+            for name in XERO_HOSTS:
+                checked_xero_url(name, connection[name])
 
     def _compute_client_secret(self):
         stored = self._secret_records().filtered("client_secret").connection_id
@@ -241,23 +287,31 @@ class XeroConnection(models.Model):
         return wizard._action_open()
 
     def action_disconnect(self):
-        """Forget the organisation's tokens, at Xero too when it can be reached. What was sent
-        stays as it is, links included."""
+        """Forget the organisation's tokens, at Xero too when it can be reached, sparing what
+        another connection of this database still uses. What was sent stays as it is, links
+        included. Works when the tokens cannot be decrypted any more: then only locally."""
         self.ensure_one()
         self.check_access("write")
-        token = self._read_token()
         warning = None
+        try:
+            token = self._read_token()
+        except UserError as exc:
+            # What no key decrypts is of no use to anyone: wiped with the rest.
+            self._secret_records().write({"client_secret": False})
+            token = None
+            warning = _(
+                "Disconnected in Odoo only: %(error)s Remove the connection in Xero too "
+                "(Settings > Connected apps), and enter the app's client secret again if it "
+                "had one.",
+                error=exc.args[0],
+            )
         if token:
-            oauth = self._oauth()
             try:
-                if self.xero_connection_id:
-                    try:
-                        oauth.delete_connection(
-                            self._client().access_token(), self.xero_connection_id
-                        )
-                    except XeroNotFoundError:
-                        _logger.info("Xero connection of %s was already removed", self.company_id)
-                oauth.revoke_token(self._read_token().get("refresh_token"))
+                self._remove_at_xero(
+                    self._client().access_token(),
+                    token.get("refresh_token"),
+                    [self.xero_connection_id] if self.xero_connection_id else [],
+                )
             except XeroError as exc:
                 _logger.warning("Xero could not be told of the disconnection: %s", exc)
                 warning = _(
@@ -266,7 +320,7 @@ class XeroConnection(models.Model):
                     error=exc,
                 )
         self._write_secret(token=None)
-        self.write({"state": "disconnected"})
+        self.write({"state": "disconnected", "reauth_reason": False})
         if warning:
             return {
                 "type": "ir.actions.client",
@@ -279,6 +333,51 @@ class XeroConnection(models.Model):
                 },
             }
         return True
+
+    def _remove_at_xero(self, access_token, refresh_token, xero_connection_ids, user_email=None):
+        """Delete these Xero connections and revoke `refresh_token` (given by the Xero user
+        `user_email`, by default the one who connected this), sparing whatever another
+        connection record of this database still uses: Xero keeps one connection per app, user
+        and organisation, and revoking a token ends every connection that user gave the app."""
+        self.ensure_one()
+        user_email = user_email or self.connected_by_email
+        others = self.sudo().search(
+            [("id", "!=", self.id), ("state", "in", ("connected", "reauth"))]
+        )
+        oauth = self._oauth()
+        for xero_connection_id in xero_connection_ids:
+            if xero_connection_id in others.mapped("xero_connection_id"):
+                _logger.info("Xero connection kept: another company of this database uses it")
+                continue
+            try:
+                oauth.delete_connection(access_token, xero_connection_id)
+            except XeroNotFoundError:
+                _logger.info("Xero connection of %s was already removed", self.company_id)
+        same_user = others.filtered(
+            lambda other: (
+                other.connected_by_email
+                and other.connected_by_email == user_email
+                and other._app_client_id() == self._app_client_id()
+            )
+        )
+        if refresh_token and not same_user:
+            oauth.revoke_token(refresh_token)
+
+    def _mark_reauth(self, error):
+        """Xero refused the tokens or the app's rights (401, 403): the connection needs its
+        manager again. Committed at once, so that a rollback of the send cannot hide it."""
+        self.ensure_one()
+        reason = _("Xero refused the connection: %(error)s", error=error)
+        # Pending writes first, as for a refresh: they must not be flushed over this later.
+        self.env.flush_all()
+        with self.env.registry.cursor() as cr:
+            connection = self.with_env(self.env(cr=cr, su=True))
+            connection.write({"state": "reauth", "reauth_reason": reason})
+            # In the tests this cursor shares the test's transaction and its commit does not
+            # flush it: flushed here, as a real commit would.
+            connection.env.flush_all()
+        self.invalidate_recordset(["state", "reauth_reason"], flush=False)
+        _logger.warning("Xero refused the connection of %s: %s", self.company_id, error)
 
     # ------------------------------------------------------------------ sending
 
@@ -349,7 +448,7 @@ class XeroConnection(models.Model):
         return server_setting("client_id") or self.sudo().client_id
 
     def _app_url(self, name):
-        return server_setting(name) or self[name]
+        return checked_xero_url(name, server_setting(name) or self.sudo()[name])
 
     def _oauth(self):
         self.ensure_one()
@@ -377,7 +476,12 @@ class XeroConnection(models.Model):
     def _client(self):
         """A client for this connection's organisation; refreshed tokens are stored at once."""
         self.ensure_one()
-        return XeroClient(self._oauth(), self._read_token, refresher=self._refresh_token)
+        return XeroClient(
+            self._oauth(),
+            self._read_token,
+            refresher=self._refresh_token,
+            on_refused=self._mark_reauth,
+        )
 
     def _refresh_token(self, stale_token):
         """Refresh the access token, once across all workers.
@@ -426,13 +530,20 @@ class XeroConnection(models.Model):
                     # Raised once the cursor is committed, so that the new state is kept.
                     error = exc
                     if exc.error == "invalid_grant":
-                        connection.state = "reauth"
+                        connection.write(
+                            {
+                                "state": "reauth",
+                                "reauth_reason": _(
+                                    "Xero refused its refresh token: %(error)s", error=exc
+                                ),
+                            }
+                        )
                         _logger.warning(
                             "Xero refused the refresh token of %s", connection.company_id
                         )
         # Likewise, let the caller see what the refresh cursor wrote.
         self.env["xero.connection.secret"].invalidate_model()
-        self.invalidate_recordset(["state"])
+        self.invalidate_recordset(["state", "reauth_reason"])
         if error:
             raise error
         return token
@@ -467,9 +578,28 @@ class XeroConnection(models.Model):
         self.ensure_one()
         oauth = self._oauth()
         token = oauth.exchange_code(code, code_verifier, self.redirect_uri)
-        tenants = oauth.get_connections(token["access_token"], _auth_event_id(token))
-        if not tenants:
-            raise UserError(_("No Xero organisation was authorised: start again and choose one."))
+        tenants = []
+        try:
+            tenants = oauth.get_connections(token["access_token"], _auth_event_id(token))
+            if not tenants:
+                raise UserError(
+                    _("No Xero organisation was authorised: start again and choose one.")
+                )
+            return self._adopt_authorization(token, tenants)
+        except Exception:
+            # Nothing of it is kept here: neither is it left live at Xero.
+            try:
+                self._remove_at_xero(
+                    token["access_token"],
+                    token.get("refresh_token"),
+                    [tenant["id"] for tenant in tenants],
+                    user_email=_email_of(token),
+                )
+            except XeroError as exc:
+                _logger.warning("Xero authorisation could not be revoked: %s", exc)
+            raise
+
+    def _adopt_authorization(self, token, tenants):
         user = authorising_user(token)
         self._write_secret(token=token)
         self.write(
@@ -582,12 +712,58 @@ class XeroConnection(models.Model):
         if not records:
             return {}
         cipher = self._cipher()
-        return {
-            record.connection_id.id: {
-                "token": record.token and cipher.decrypt(record.token),
-                "client": record.client_secret and cipher.decrypt(record.client_secret),
+        try:
+            return {
+                record.connection_id.id: {
+                    "token": record.token and cipher.decrypt(record.token),
+                    "client": record.client_secret and cipher.decrypt(record.client_secret),
+                }
+                for record in records
             }
-            for record in records
+        except SecretCipherError as exc:
+            raise UserError(_undecryptable(self.company_id)) from exc
+
+    @api.model
+    def _rotate_secrets(self):
+        """Re-encrypt every stored Xero secret with the first key of xero_encryption_key, so
+        that the older keys can be removed. Returns (secrets rotated, companies whose secrets no
+        configured key decrypts)."""
+        cipher = self._cipher()
+        rotated, unreadable = 0, self.env["res.company"]
+        for record in self.env["xero.connection.secret"].sudo().search([]):
+            try:
+                record.write(
+                    {
+                        name: record[name] and cipher.rotate(record[name])
+                        for name in ("token", "client_secret")
+                    }
+                )
+            except SecretCipherError:
+                unreadable |= record.connection_id.company_id
+                continue
+            rotated += 1
+        return rotated, unreadable
+
+    def action_rotate_encryption_keys(self):
+        """System administrators, after putting a new key first in xero_encryption_key."""
+        if not self.env.is_system():
+            raise AccessError(_("Only a system administrator can rotate the Xero encryption keys."))
+        rotated, unreadable = self._rotate_secrets()
+        message = _(
+            "%(count)s Xero secrets are now encrypted with the first key: the others can be "
+            "removed from xero_encryption_key.",
+            count=rotated,
+        )
+        if unreadable:
+            message = _(
+                "%(count)s Xero secrets rotated. %(unreadable)s",
+                count=rotated,
+                unreadable=_undecryptable(unreadable),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"type": "warning" if unreadable else "success", "message": message},
         }
 
     def _token_memo(self):
@@ -619,6 +795,23 @@ class XeroConnection(models.Model):
             record.create(dict(vals, connection_id=self.id))
         if "token" in values:
             self._token_memo()[self.id] = values["token"]
+
+
+def _undecryptable(companies):
+    return _(
+        "The Xero tokens of %(companies)s cannot be decrypted with the keys in "
+        "xero_encryption_key (server configuration): the key that encrypted them was removed. "
+        "Put it back after the new one and rotate the keys, or Disconnect and Start Xero Session "
+        "again.",
+        companies=", ".join(companies.mapped("name")),
+    )
+
+
+def _email_of(token):
+    try:
+        return authorising_user(token)["email"]
+    except (KeyError, ValueError):
+        return None
 
 
 def _auth_event_id(token):

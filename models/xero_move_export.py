@@ -92,7 +92,11 @@ class XeroMoveExport(models.Model):
         for attempt in range(1, RECORD_TRIES + 1):
             try:
                 with self._own_env() as env:
-                    return work(env)
+                    result = work(env)
+                    # In the tests this cursor shares the test's transaction and its commit
+                    # does not flush it: flushed here, as a real commit would.
+                    env.flush_all()
+                    return result
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if attempt == RECORD_TRIES:
                     raise

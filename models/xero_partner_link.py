@@ -2,15 +2,18 @@ from odoo import api, fields, models
 
 
 class XeroPartnerLink(models.Model):
-    """The Xero contact an Odoo partner is, in one organisation."""
+    """The Xero contact an Odoo partner is, in one organisation. The export makes these; only
+    an accounting manager re-links one, and the chatter keeps who did and what it was."""
 
     _name = "xero.partner.link"
+    _inherit = ["mail.thread"]
     _description = "Xero Contact of a Partner"
+    _rec_name = "partner_id"
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
-    contact_id = fields.Char("Xero ContactID", required=True)
+    contact_id = fields.Char("Xero ContactID", required=True, tracking=True)
 
     _sql_constraints = [
         ("partner_uniq", "unique(connection_id, partner_id)", "This partner is already linked."),

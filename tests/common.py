@@ -64,8 +64,10 @@ class XeroSandboxMixin:
     # -- connections
 
     def make_connection(self, company=None, **values):
-        """A connection of `company` (the current one by default) to the sandbox's demo app."""
-        return self.env["xero.connection"].create(
+        """A connection of `company` (the current one by default) to the sandbox's demo app.
+        Where Xero is, only a system administrator sets: made as one, returned to this user."""
+        Connection = self.env["xero.connection"]
+        connection = Connection.sudo().create(
             {
                 "company_id": (company or self.env.company).id,
                 "client_id": seed.DEMO_CLIENT_ID,
@@ -77,6 +79,7 @@ class XeroSandboxMixin:
                 **values,
             }
         )
+        return connection.with_env(Connection.env)
 
     def mint_token(self, tenant_id=seed.AU_TENANT_ID):
         """A token for the demo app and `tenant_id`, minted without the browser; returns
@@ -105,6 +108,16 @@ class XeroSandboxMixin:
             }
         )
         return token
+
+
+def start_session(case, query):
+    """Start Xero Session as the browser does: GET /xero/connect/start?`query` shows a page whose
+    form posts itself with Odoo's CSRF token; returns the answer to that POST (not followed)."""
+    page = case.url_open(f"/xero/connect/start?{query}", allow_redirects=False)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+    if not fields:
+        return page  # an error page: nothing to post
+    return case.url_open("/xero/connect/start", data=fields, allow_redirects=False)
 
 
 class SandboxSignIn:

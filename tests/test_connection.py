@@ -6,6 +6,8 @@ import time
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
+import requests
+
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
@@ -13,7 +15,7 @@ from odoo.tools import config
 
 from ..xero import DEFAULT_SCOPES
 from ..xero_sandbox import seed
-from .common import SandboxSignIn, XeroSandboxMixin
+from .common import SANDBOX_TIMEOUT, SandboxSignIn, XeroSandboxMixin, start_session
 
 
 @tagged("post_install", "-at_install")
@@ -26,9 +28,7 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
         self.authenticate("admin", "admin")
 
     def _start(self):
-        response = self.url_open(
-            f"/xero/connect/start?connection_id={self.connection.id}", allow_redirects=False
-        )
+        response = start_session(self, f"connection_id={self.connection.id}")
         self.assertEqual(response.status_code, 303, response.text)
         return response.headers["Location"]
 
@@ -131,6 +131,18 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
         callback = SandboxSignIn(self._start()).consent()
         forged_code = callback.replace("code=", "code=x")
         self._assert_refused(self._callback(forged_code), "Xero refused")
+
+    def test_a_callback_failing_after_the_exchange_leaves_nothing_live_at_xero(self):
+        callback = SandboxSignIn(self._start()).consent()
+        self.sandbox_control(
+            "faults", status={"code": 500, "count": 1, "path_prefix": "/api.xro/2.0/Organisation"}
+        )
+        self._assert_refused(self._callback(callback), "Xero")
+        self.assertEqual(
+            [e["status"] for e in self.sandbox_log("/connect/revocation")], [200], "revoked"
+        )
+        state = requests.get(f"{self.sandbox.url}/_sandbox/state", timeout=SANDBOX_TIMEOUT)
+        self.assertEqual(state.json()["connections"], [], "no connection left at Xero")
 
     def test_invoicing_user_cannot_start_a_session(self):
         new_test_user(self.env, "clerk", groups="account.group_account_invoice")
@@ -372,7 +384,7 @@ class TestTokens(XeroSandboxMixin, HttpCase):
         self.assertEqual(self.connection.organisation_name, "Sandbox Trading Pty Ltd")
 
     def test_disconnect_when_xero_is_unreachable_wipes_locally_with_a_warning(self):
-        self.connection.write(
+        self.connection.sudo().write(
             {"identity_url": "http://127.0.0.1:9", "api_url": "http://127.0.0.1:9"}
         )
         action = self.connection.action_disconnect()

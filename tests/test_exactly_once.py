@@ -4,9 +4,15 @@ send by an invoicing user without an e-mail address, each test asserting on what
 
 import os
 import signal
+import subprocess
 import threading
+from pathlib import Path
 
+import odoo
+
+from ..xero.crypto import SecretCipher
 from .committed import *  # noqa: F403 (pytest fixtures)
+from .committed import ODOO as ODOO_CLI
 
 INVOICES = "/api.xro/2.0/Invoices"
 HOLD_TIMEOUT = 20
@@ -168,3 +174,34 @@ def test_invoicing_user_without_email_sends_and_the_chatter_says_so(fresh):
             note = move.message_ids[0]
             assert "Created in Xero" in note.body
             assert note.author_id == clerk.partner_id
+
+
+def test_the_rotate_command_moves_every_secret_to_the_first_key(fresh, tmp_path):
+    old_key = odoo.tools.config["xero_encryption_key"]
+    new_key = SecretCipher.generate_key()
+    rcfile = tmp_path / "odoo.conf"
+    rcfile.write_text(
+        Path(odoo.tools.config.rcfile)
+        .read_text()
+        .replace(f"xero_encryption_key = {old_key}", f"xero_encryption_key = {new_key},{old_key}")
+    )
+    done = subprocess.run(
+        [
+            *ODOO_CLI,
+            f"--addons-path={odoo.tools.config['addons_path']}",
+            "xero_rotate_keys",
+            "-c",
+            str(rcfile),
+            "-d",
+            fresh.dbname,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{fresh.dbname}: 1 Xero secrets re-encrypted" in done.stdout
+    with fresh.env() as env:
+        stored = env["xero.connection.secret"].sudo().search([]).token
+    assert SecretCipher(new_key).decrypt(stored)["access_token"]

@@ -8,7 +8,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
 from ..xero_sandbox import seed
-from .common import SANDBOX_TIMEOUT, XeroSandboxMixin
+from .common import SANDBOX_TIMEOUT, XeroSandboxMixin, start_session
 
 
 class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
@@ -52,7 +52,7 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
     def setUp(self):
         super().setUp()
         self.connection = self.make_connection()
-        self.connect(self.connection)
+        self.token = self.connect(self.connection)
         rates = {rate.tax_type: rate for rate in self.connection.tax_rate_ids}
         self.connection.write(
             {
@@ -332,7 +332,7 @@ class TestBadInput(XeroSendCase):
         self.assertEqual(float(self.xero_documents()[0]["Total"]), 0.0)
 
     def test_xero_not_listening_is_reported_and_nothing_is_lost(self):
-        self.connection.api_url = "http://127.0.0.1:9"
+        self.connection.sudo().api_url = "http://127.0.0.1:9"
         bill = self.make_move()
         self.send(bill)
         self.assertEqual(bill.xero_state, "error")
@@ -536,7 +536,7 @@ class TestSendMore(XeroSendCase):
         self.assertIn("send_action=retry", url.query)
         # The company's accounting manager (whose password is the login) follows it.
         self.authenticate(self.env.user.login, self.env.user.login)
-        response = self.url_open(f"{url.path}?{url.query}", allow_redirects=False)
+        response = start_session(self, url.query)
         self.assertEqual(response.status_code, 303, response.text)
         self.assertTrue(response.headers["Location"].startswith(self.sandbox.url))
 

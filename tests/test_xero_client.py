@@ -236,6 +236,26 @@ def test_transport_failures_are_transient_errors(mocked, xero, failure, maybe_re
     assert exc.maybe_received is maybe_received, "only a request that never left is unsent"
 
 
+@pytest.mark.parametrize(("status", "told"), [(401, True), (403, True), (404, False)])
+def test_refused_tokens_or_rights_are_told_before_raising(mocked, xero_oauth, store, status, told):
+    refused = []
+    xero = client.XeroClient(xero_oauth, store.get, store.save, on_refused=refused.append)
+    mocked.get(API + "Invoices", status=status, json={"Title": "No", "Detail": "No"})
+    with pytest.raises(errors.XeroError) as info:
+        xero.request("GET", "Invoices", tenant_id=TENANT)
+    assert refused == ([info.value] if told else [])
+
+
+def test_error_texts_keep_no_query_string(mocked, xero):
+    failure = requests.ConnectionError(
+        "Max retries exceeded with url: /api.xro/2.0/Contacts?where=Name%3D%3D%22Priya%22 "
+        "(Caused by NewConnectionError('Connection refused'))"
+    )
+    exc = raised_by(mocked, xero, body=failure)
+    assert "Priya" not in str(exc)
+    assert "/api.xro/2.0/Contacts" in str(exc)
+
+
 def test_other_request_failures_are_xero_errors(mocked, xero):
     exc = raised_by(mocked, xero, body=requests.TooManyRedirects("loop"))
     assert type(exc) is errors.XeroError

@@ -161,6 +161,8 @@ http_interface = 127.0.0.1
 http_port = ${XERO_HTTP_PORT:-8069}
 log_level = warn
 xero_encryption_key = $(cat "$BUILD/encryption.key")
+# The tests and the demo talk to the local sandbox, not Xero: allow its address.
+xero_sandbox = True
 CONF
 }
 

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.xero_connection import INVOICE_STATUSES
-from ..xero import XeroError, XeroNotFoundError
+from ..xero import XeroError
 
 
 def _category_commands(lines):
@@ -111,24 +111,22 @@ class XeroSetupWizard(models.TransientModel):
             raise UserError(_("Choose the Xero organisation to send documents to."))
         connection = self.connection_id
         # Organisations authorised but not chosen are disconnected again at Xero, so the app is
-        # connected to nothing it does not use.
+        # connected to nothing it does not use (unless another company here uses them).
         others = self.tenant_ids - self.tenant_choice_id
         if others:
-            client = connection._client()
-            oauth = client.oauth
-            for tenant in others:
-                try:
-                    oauth.delete_connection(client.access_token(), tenant.xero_connection_id)
-                except XeroNotFoundError:
-                    continue
-                except XeroError as exc:
-                    raise UserError(
-                        _(
-                            "Xero could not disconnect %(name)s: %(error)s",
-                            name=tenant.name,
-                            error=exc,
-                        )
-                    ) from exc
+            try:
+                connection._remove_at_xero(
+                    connection._client().access_token(), None, others.mapped("xero_connection_id")
+                )
+            except XeroError as exc:
+                raise UserError(
+                    _(
+                        "Xero could not disconnect the organisations not chosen (%(names)s): "
+                        "%(error)s",
+                        names=", ".join(others.mapped("name")),
+                        error=exc,
+                    )
+                ) from exc
         connection._set_organisation(
             self.tenant_choice_id.tenant_id, self.tenant_choice_id.xero_connection_id
         )
@@ -221,6 +219,7 @@ class XeroSetupWizard(models.TransientModel):
                     if line.tax_rate_id
                 ],
                 "state": "connected",
+                "reauth_reason": False,
             }
         )
         if self.return_action:

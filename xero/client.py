@@ -50,17 +50,21 @@ class XeroClient:
     to `token_saver(token)`. Pass your own `refresher` to serialise refreshes (lock, re-read the
     token, refresh only if still stale, store, all in one transaction); it replaces the saver.
 
+    `on_refused(error)`, if given, is told of a 401 or 403 from the API (the tokens or the
+    app's rights are refused) before the error is raised.
+
     `limits_remaining` holds what Xero said was left of the `minute`, `day` and `app_minute`
     limits on the last answer that carried them.
     """
 
-    def __init__(self, oauth, token_getter, token_saver=None, *, refresher=None):
+    def __init__(self, oauth, token_getter, token_saver=None, *, refresher=None, on_refused=None):
         if refresher is None and token_saver is None:
             raise ValueError("A token_saver or a refresher is required to keep refreshed tokens.")
         self.oauth = oauth
         self._token_getter = token_getter
         self._token_saver = token_saver
         self._refresher = refresher or self._refresh_and_save
+        self._on_refused = on_refused
         self.limits_remaining = {}
 
     def access_token(self):
@@ -96,16 +100,21 @@ class XeroClient:
         if idempotency_key is not None:
             request_headers["Idempotency-Key"] = check_idempotency_key(idempotency_key)
         request_headers.update(headers or {})
-        response = self.oauth.send(
-            method,
-            self.oauth.api_url + ACCOUNTING_PATH + path.lstrip("/"),
-            params=params,
-            json=json,
-            data=data,
-            headers=request_headers,
-            # A hook, so that the limits are read from error answers (a 429) too.
-            hooks={"response": self._note_limits},
-        )
+        try:
+            response = self.oauth.send(
+                method,
+                self.oauth.api_url + ACCOUNTING_PATH + path.lstrip("/"),
+                params=params,
+                json=json,
+                data=data,
+                headers=request_headers,
+                # A hook, so that the limits are read from error answers (a 429) too.
+                hooks={"response": self._note_limits},
+            )
+        except errors.XeroAuthenticationError as exc:
+            if self._on_refused and exc.status in (401, 403):
+                self._on_refused(exc)
+            raise
         _logger.debug("Xero %s %s: HTTP %s", method, path, response.status_code)
         if not response.content:
             return None

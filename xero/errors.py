@@ -4,12 +4,16 @@ Callers catch `XeroError` and its subclasses only: transport failures from reque
 failures from oauthlib are converted before they leave the package.
 """
 
+import re
+
 import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError
 
 # Xero's error pages (maintenance, gateway) can be whole HTML documents: keep messages short.
 _MAX_TEXT_MESSAGE = 200
+# A URL's query string (requests and urllib3 quote the URL in their messages).
+_QUERY = re.compile(r"""(/[^\s?'"]*)\?[^\s'"]*""")
 
 
 class XeroError(Exception):
@@ -136,18 +140,22 @@ def raise_for_response(response):
 
 
 def error_from_exception(exc):
-    """Map a requests exception (no HTTP answer) to a Xero exception."""
+    """Map a requests exception (no HTTP answer) to a Xero exception. Its message keeps no
+    query string: a where filter can name partners and their e-mails."""
+    exc_text = _QUERY.sub(r"\1", str(exc))
     if isinstance(exc, requests.ConnectTimeout):
-        return XeroTransientError(f"Could not reach Xero: {exc}", maybe_received=False)
+        return XeroTransientError(f"Could not reach Xero: {exc_text}", maybe_received=False)
     if isinstance(exc, requests.Timeout):
-        return XeroTransientError(f"Xero did not answer in time: {exc}")
+        return XeroTransientError(f"Xero did not answer in time: {exc_text}")
     if isinstance(exc, requests.ConnectionError):
         # Refused or unresolvable: never sent. Reset or closed mid-answer: perhaps received.
         cause = exc.args[0] if exc.args else None
         reason = getattr(cause, "reason", cause)
         never_sent = isinstance(reason, NewConnectionError) or "Connection refused" in str(exc)
-        return XeroTransientError(f"Could not reach Xero: {exc}", maybe_received=not never_sent)
-    return XeroError(f"Request to Xero failed: {exc}")
+        return XeroTransientError(
+            f"Could not reach Xero: {exc_text}", maybe_received=not never_sent
+        )
+    return XeroError(f"Request to Xero failed: {exc_text}")
 
 
 def _message(status, body):

@@ -1,0 +1,36 @@
+"""`odoo --addons-path=... xero_rotate_keys -c odoo.conf -d db1,db2`: after a new key was put first
+in xero_encryption_key, re-encrypt every Xero secret of these databases with it, so that the old
+keys can be removed. For partners with many databases; in one database, system administrators use
+the connection form's action instead."""
+
+import sys
+from pathlib import Path
+
+import odoo
+from odoo.cli import Command
+
+
+class XeroRotateKeys(Command):
+    """Re-encrypt every Xero secret with the first key of xero_encryption_key"""
+
+    name = "xero_rotate_keys"
+
+    def run(self, args):
+        parser = odoo.tools.config.parser
+        parser.prog = f"{Path(sys.argv[0]).name} {self.name}"
+        odoo.tools.config.parse_config(args, setup_logging=True)
+        databases = [name for name in (odoo.tools.config["db_name"] or "").split(",") if name]
+        if not databases:
+            sys.exit("Name the databases with -d (several separated by commas).")
+        failed = False
+        for dbname in databases:
+            registry = odoo.modules.registry.Registry(dbname)
+            with registry.cursor() as cr:
+                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+                rotated, unreadable = env["xero.connection"]._rotate_secrets()
+            line = f"{dbname}: {rotated} Xero secrets re-encrypted with the first key"
+            if unreadable:
+                failed = True
+                line += f"; NOT readable with any key: {', '.join(unreadable.mapped('name'))}"
+            sys.stdout.write(line + "\n")
+        sys.exit(1 if failed else 0)
