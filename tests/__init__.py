@@ -2,6 +2,7 @@ from . import (
     test_connection,
     test_install,
     test_payloads,
+    test_sandbox_checks,
     test_send,
     test_ui,
     test_uninstall,

@@ -4,7 +4,8 @@ GET  /_sandbox/                 what the sandbox is: endpoints, seeded ids and c
 POST /_sandbox/reset            back to the seed
 POST /_sandbox/token            {"client_id", "tenant_id" | "tenant_ids", "scopes", "email"}
                                 -> tokens, tenant_id, connection_id, connections (no browser)
-GET  /_sandbox/requests         the request log (no secrets); DELETE clears it
+GET  /_sandbox/requests         the request log (no secrets; "crash": the traceback of a request
+                                the sandbox failed on); DELETE clears it
 GET  /_sandbox/state            every organisation's documents, contacts and attachments,
                                 connections, calls in flight (?tenant_id= for one)
 GET|POST /_sandbox/clock        {"freeze": bool, "set": "2026-06-15T09:00:00Z", "advance": s}

@@ -1,7 +1,8 @@
 """The log of requests made to the Xero endpoints, kept without secrets.
 
 Authorization and cookie headers are dropped; tokens, codes, verifiers, secrets and passwords in
-query strings and bodies are replaced by "[redacted]".
+query strings and bodies are replaced by "[redacted]". A request the sandbox itself failed on
+(an exception in its code, answered as Xero's 500) carries the traceback as "crash".
 """
 
 import json
@@ -62,7 +63,8 @@ class RequestLog:
         with self._lock:
             self._entries.clear()
 
-    def record(self, request, response):
+    def record(self, request, response, crash=None):
+        """Log one request; `crash` is the traceback when the sandbox itself failed on it."""
         entry = {
             "time": self.clock.describe()["now"],
             "method": request.method,
@@ -75,6 +77,8 @@ class RequestLog:
             "status": response.status,
             "dropped": response.drop,
         }
+        if crash:
+            entry["crash"] = crash
         with self._lock:
             self._serial += 1
             entry["id"] = self._serial

@@ -1,5 +1,6 @@
 """Fixtures for the sandbox's tests: one server for the session, reset before every test, with its
-clock frozen at FIXED_NOW; Xero's OpenAPI description loaded once (its absence fails every test).
+clock frozen at FIXED_NOW, and a test failed when the sandbox crashed on one of its requests;
+Xero's OpenAPI description loaded once (its absence fails every test).
 
 Test modules import them with ``from .fixtures import *``. They are not in a conftest.py because
 pytest imports a conftest of a path given on the command line before pytest-odoo can name it
@@ -57,9 +58,21 @@ def server():
 
 @pytest.fixture
 def sandbox(server):
+    """The server, reset; a request the sandbox failed on (answered 500) fails the test."""
     server.clock.freeze(FIXED_NOW)
     server.reset()
-    return server
+    yield server
+    fail_on_crash(server.sandbox.log.entries())
+
+
+def fail_on_crash(entries):
+    """Fail the test when the sandbox failed on one of the logged requests."""
+    for entry in entries:
+        if entry.get("crash"):
+            pytest.fail(
+                f"The sandbox failed on {entry['method']} {entry['path']}:\n{entry['crash']}",
+                pytrace=False,
+            )
 
 
 @pytest.fixture
