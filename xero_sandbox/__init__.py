@@ -22,7 +22,13 @@ scopes only), ``sandbox-legacy-client``/``sandbox-legacy-secret`` (older: broad
 ``accounting.transactions`` allowed) and ``sandbox-pkce-client`` (PKCE, no secret); any
 http://127.0.0.1:*, http://localhost:* or http://[::1]:* redirect URI is accepted. User
 ``demo@sandbox.xero.local``, password ``sandbox``, MFA code ``123456``. Organisations: AU (AUD),
-NZ (NZD) and UK (GBP), tenant ids in seed.py. Tokens are HS256 JWTs (identity.SIGNING_KEY).
+NZ (NZD) and UK (GBP), tenant ids in seed.py, each with its chart, tax rates, contacts and
+tracking categories (AU: Region and Venue). Tokens are HS256 JWTs (identity.SIGNING_KEY).
+
+What Xero refuses, the sandbox refuses, and what Xero changes it changes and says so in the
+element's ``Warnings`` (documents.py, contacts.py, where.py: each rule names its source). A
+request the sandbox itself fails on is answered with Xero's 500 and logged with its traceback,
+so that the test that caused it fails rather than taking it for Xero being down.
 """
 
 from .server import SandboxServer

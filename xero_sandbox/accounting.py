@@ -97,6 +97,7 @@ TAX_RATE_FIELDS = frozenset(
     }
 )
 CURRENCY_FIELDS = frozenset({"Code", "Description"})
+TRACKING_FIELDS = frozenset({"TrackingCategoryID", "Name", "Status"})
 CONTACT_FIELDS = frozenset(
     {
         "ContactID",
@@ -141,6 +142,7 @@ class Accounting:
             ("GET", "/Accounts", "settings", self.accounts),
             ("GET", "/TaxRates", "settings", self.tax_rates),
             ("GET", "/Currencies", "settings", self.currencies),
+            ("GET", "/TrackingCategories", "settings", self.tracking_categories),
             ("GET", "/Contacts", "contacts", self.list_contacts),
             ("PUT", "/Contacts", "contacts", self.write_contacts),
             ("POST", "/Contacts", "contacts", self.write_contacts),
@@ -310,9 +312,10 @@ class Accounting:
                 [error_element(element, errors) for element, _, errors in results if errors]
             )
         items = [
+            # OK unless the rendered element says WARNING (render.with_warnings).
             error_element(element, errors)
             if errors
-            else {**render_ok(written), "StatusAttributeString": "OK"}
+            else {"StatusAttributeString": "OK", **render_ok(written)}
             for element, written, errors in results
         ]
         return json_response(200, self._envelope(call, wrapper, items))
@@ -338,6 +341,18 @@ class Accounting:
         views = [{"Code": c, "Description": d} for c, d in call.org.currencies.items()]
         kept = self._select(call, views, "Currency", CURRENCY_FIELDS, lambda view: view)
         return json_response(200, self._envelope(call, "Currencies", kept))
+
+    def tracking_categories(self, call):
+        """Active categories and options; archived ones too with includeArchived=true (as the
+        OpenAPI describes the parameter)."""
+        include_archived = call.request.flag("includeArchived", False)
+        views = [
+            render.render_tracking_category(category, include_archived)
+            for category in call.org.tracking_categories.values()
+            if include_archived or category.status == "ACTIVE"
+        ]
+        kept = self._select(call, views, "TrackingCategory", TRACKING_FIELDS, lambda view: view)
+        return json_response(200, self._envelope(call, "TrackingCategories", kept))
 
     # -- contacts ----------------------------------------------------------------------------
 
@@ -456,7 +471,9 @@ class Accounting:
             call,
             kind.wrapper,
             results,
-            lambda d: render.render_document(call.org, d, call.unit_dp),
+            lambda d: render.with_warnings(
+                render.render_document(call.org, d, call.unit_dp), writer.warnings[d.document_id]
+            ),
             partial(render.error_element, kind),
         )
 

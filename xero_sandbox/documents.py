@@ -1,9 +1,16 @@
 """Invoices and credit notes: validated, computed and returned as Xero does.
 
-Amounts use Decimal throughout. A line's amount is Quantity x UnitAmount less its DiscountRate,
-rounded to 2 decimals; its tax is computed per line and rounded to 2 decimals (Exclusive: amount x
-rate; Inclusive: amount x rate / (1 + rate); NoTax: none); the document's totals are sums of the
-rounded line figures. UnitAmount keeps 2 decimals, or 4 when the request says ``unitdp=4``.
+Amounts use Decimal throughout. A line's amount is Quantity x UnitAmount less its DiscountRate
+(a percentage) or its DiscountAmount, rounded to 2 decimals: "LineAmount = Quantity * Unit Amount
+* ((100 - DiscountRate)/100) or LineAmount = (Quantity * UnitAmount) - DiscountAmount"
+(LineItem.LineAmount in Xero's OpenAPI). Its tax is computed per line and rounded to 2 decimals
+(Exclusive: amount x rate; Inclusive: amount x rate / (1 + rate); NoTax: none) unless the line
+sends TaxAmount, which "can be overriden if the calculated <TaxAmount> is not correct"
+(LineItem.TaxAmount); the document's totals are sums of the rounded line figures. UnitAmount keeps
+2 decimals, or 4 when the request says ``unitdp=4``.
+
+What Xero changes rather than refuses comes back in the element's ``Warnings`` with a
+StatusAttributeString of WARNING: an unknown account code on a draft is taken off its line.
 
 Messages marked [Xero] are Xero's own wording as seen in its API responses; the others are the
 sandbox's, written in the same style where Xero's exact wording is not known.
@@ -132,6 +139,21 @@ NOT_FOUND = "The document with the supplied id was not found for this endpoint."
 DESCRIPTION_REQUIRED = "The description field is mandatory for each line item."  # [Xero]
 CONTACT_NAME_EMPTY = "Contact Name cannot be empty."  # [Xero]
 ACCOUNT_REQUIRED = "Account code must be specified"  # [Xero]
+# [Xero], quoted in waynerobinson/xeroizer#290; "if invoice.status == AUTHORISED DueDate is a
+# required field (for PUT & POST)", not for drafts (Xero's rjaus in xeroizer#395); third-party
+# connector docs say the same of SUBMITTED (docs.workato.com, Xero create-invoice actions).
+# Credit notes have no due date in Xero: an AUTHORISED ACCRECCREDIT without one is refused only
+# for its account (XeroAPI/Xero-NetStandard#364).
+DUE_DATE_REQUIRED = "The document DueDate field must be specified."
+DUE_DATE_STATUSES = frozenset({"SUBMITTED", "AUTHORISED"})
+# [Xero], as quoted in help.yourtradebase.com/article/158-xero-error-messages.
+ARCHIVED_CONTACT = (
+    "The contact with the specified contact details has been archived. The contact must be "
+    "un-archived before creating new invoices or credit notes"
+)
+# "only supported on ACCREC invoices - ACC PAY invoices and credit notes in Xero do not support
+# discounts" (LineItem.DiscountRate and LineItem.DiscountAmount in Xero's OpenAPI).
+DISCOUNT_TYPES = frozenset({"ACCREC"})
 
 
 def money(value):
@@ -151,6 +173,7 @@ class DocumentWriter:
         self.now = now
         self.client_id = client_id
         self.unit_places = Decimal(1).scaleb(-unit_dp)
+        self.warnings = {}  # document id -> what Xero changed in it, for the answer
 
     @property
     def documents(self):
@@ -211,7 +234,7 @@ class DocumentWriter:
         return self._build(merged, existing)
 
     def _build(self, data, existing):
-        errors = []
+        errors, warnings = [], []
         doc_type = data.get("Type")
         if doc_type not in self.kind.types:
             allowed = " or ".join(self.kind.types)
@@ -226,6 +249,8 @@ class DocumentWriter:
         contact, new_contact_name = self._contact(data.get("Contact"), errors)
         doc_date = self._date(data.get("Date"), self.now.date(), errors)
         due_date = self._date(data.get("DueDate"), None, errors)
+        if self.kind is INVOICE and status in DUE_DATE_STATUSES and due_date is None:
+            errors.append(DUE_DATE_REQUIRED)
         if doc_date:
             self._check_lock_dates(doc_date, errors)
         currency, rate = self._currency(data.get("CurrencyCode"), data.get("CurrencyRate"), errors)
@@ -241,7 +266,8 @@ class DocumentWriter:
             errors.append(f"{self.kind.noun.capitalize()} must have at least one line item.")
             raw_lines = []
         lines = [
-            self._line(raw, doc_type, sales, line_amount_types, status, errors) for raw in raw_lines
+            self._line(raw, doc_type, sales, line_amount_types, status, errors, warnings)
+            for raw in raw_lines
         ]
         if errors:
             return None, errors
@@ -274,14 +300,16 @@ class DocumentWriter:
         if existing is not None:
             for name, value in values.items():
                 setattr(existing, name, value)
-            return existing, []
-        document = Document(
-            kind=self.kind.name,
-            document_id=new_id(),
-            created_by=self.client_id,
-            **values,
-        )
-        self.documents[document.document_id] = document
+            document = existing
+        else:
+            document = Document(
+                kind=self.kind.name,
+                document_id=new_id(),
+                created_by=self.client_id,
+                **values,
+            )
+            self.documents[document.document_id] = document
+        self.warnings[document.document_id] = warnings
         return document, []
 
     def _contact(self, raw, errors):
@@ -294,6 +322,8 @@ class DocumentWriter:
             contact = self.org.contacts.get(str(contact_id).lower())
             if contact is None:
                 errors.append(f"The contact with ContactID {contact_id} could not be found.")
+            elif contact.status == "ARCHIVED":
+                errors.append(ARCHIVED_CONTACT)
             return contact, None
         name = str(raw.get("Name") or "").strip()
         if not name:
@@ -351,7 +381,7 @@ class DocumentWriter:
             if self._by_number(number) is None:
                 return number
 
-    def _line(self, raw, doc_type, sales, line_amount_types, status, errors):
+    def _line(self, raw, doc_type, sales, line_amount_types, status, errors, warnings):
         if not isinstance(raw, dict):
             errors.append("A line item must be a JSON object.")
             return None
@@ -360,18 +390,21 @@ class DocumentWriter:
             errors.append(DESCRIPTION_REQUIRED)
         elif len(description) > MAX_DESCRIPTION:
             errors.append(f"The Description must be {MAX_DESCRIPTION} characters or less.")
-        quantity, unit_amount, line_amount, discount = self._line_amounts(raw, sales, errors)
-        account = self._account(raw.get("AccountCode"), status, errors)
+        quantity, unit_amount, line_amount, rate_off, amount_off = self._line_amounts(
+            raw, doc_type, errors
+        )
+        account = self._account(raw.get("AccountCode"), status, errors, warnings)
         tax_type, rate = self._tax(raw.get("TaxType"), account, sales, line_amount_types, errors)
-        tracking = raw.get("Tracking") or []
-        if not isinstance(tracking, list) or len(tracking) > 2:
-            errors.append("A line item can have at most two tracking categories.")
-            tracking = []
+        tracking = self._tracking(raw.get("Tracking"), errors)
         tax_amount = Decimal(0)
         if rate is not None and line_amount_types == "Exclusive":
             tax_amount = money(line_amount * rate.rate / HUNDRED)
         elif rate is not None and line_amount_types == "Inclusive":
             tax_amount = money(line_amount * rate.rate / (HUNDRED + rate.rate))
+        given_tax = _number(raw, "TaxAmount", None, errors)
+        if given_tax is not None and rate is None and given_tax:
+            errors.append("TaxAmount cannot be set on a line without tax.")
+            given_tax = None
         line_id = str(raw.get("LineItemID") or "").lower()
         return LineItem(
             line_item_id=line_id if line_id and line_id != ZERO_ID else new_id(),
@@ -381,48 +414,134 @@ class DocumentWriter:
             account_code=account.code if account else "",
             account_id=account.account_id if account else "",
             tax_type=tax_type,
-            tax_amount=tax_amount,
+            tax_amount=tax_amount if given_tax is None else money(given_tax),
+            tax_amount_given=given_tax is not None,
             line_amount=line_amount,
-            discount_rate=discount,
+            discount_rate=rate_off,
+            discount_amount=amount_off,
             item_code=str(raw.get("ItemCode") or ""),
             tracking=tracking,
         )
 
-    def _line_amounts(self, raw, sales, errors):
+    def _line_amounts(self, raw, doc_type, errors):
+        """(quantity, unit amount, line amount, DiscountRate, DiscountAmount)."""
         quantity = _number(raw, "Quantity", Decimal(1), errors).quantize(QUANTITY_DP, ROUND_HALF_UP)
-        discount = _number(raw, "DiscountRate", None, errors)
-        if discount is not None and not sales:
-            errors.append(
-                "DiscountRate is only supported on ACCREC invoices and ACCRECCREDIT credit notes."
-            )
-            discount = None
-        if discount is not None and not Decimal(0) <= discount <= HUNDRED:
+        rate_off = _number(raw, "DiscountRate", None, errors)
+        amount_off = _number(raw, "DiscountAmount", None, errors)
+        for name, given in (("DiscountRate", rate_off), ("DiscountAmount", amount_off)):
+            if given is not None and doc_type not in DISCOUNT_TYPES:
+                errors.append(f"{name} is only supported on ACCREC invoices.")
+        if doc_type not in DISCOUNT_TYPES:
+            rate_off = amount_off = None
+        if rate_off is not None and amount_off is not None:
+            errors.append("A line item takes a DiscountRate or a DiscountAmount, not both.")
+            amount_off = None
+        if rate_off is not None and not Decimal(0) <= rate_off <= HUNDRED:
             errors.append("DiscountRate must be between 0 and 100.")
-            discount = None
-        keep = (HUNDRED - (discount or 0)) / HUNDRED
+            rate_off = None
+        if amount_off is not None:
+            amount_off = money(amount_off)
+        keep = (HUNDRED - (rate_off or 0)) / HUNDRED
+        less = amount_off or Decimal(0)
         given_line = _number(raw, "LineAmount", None, errors)
         unit_amount = _number(raw, "UnitAmount", None, errors)
         if unit_amount is None:
             divisor = quantity * keep
-            unit_amount = given_line / divisor if given_line is not None and divisor else Decimal(0)
+            unit_amount = (
+                (given_line + less) / divisor if given_line is not None and divisor else Decimal(0)
+            )
         unit_amount = unit_amount.quantize(self.unit_places, ROUND_HALF_UP)
-        line_amount = money(quantity * unit_amount * keep)
+        line_amount = money(quantity * unit_amount * keep) - less
         both_given = raw.get("UnitAmount") is not None and given_line is not None
         if both_given and abs(money(given_line) - line_amount) > CENT:
             errors.append(
                 f"The line amount {money(given_line)} does not match the quantity multiplied "
                 f"by the unit amount less discount ({line_amount})."
             )
-        return quantity, unit_amount, line_amount, discount
+        return quantity, unit_amount, line_amount, rate_off, amount_off
 
-    def _account(self, code, status, errors):
+    def _tracking(self, raw, errors):
+        """The line's tracking as Xero keeps it (ids and names), each option an active one of an
+        active category of the organisation: unknown ones are refused, as Xero does
+        ("if they weren't [valid], usually I'd get an error from Xero API",
+        XeroAPI/xero-node#516). Names match whatever their case; at most two categories."""
+        raw = raw or []
+        if not isinstance(raw, list) or len(raw) > 2:
+            errors.append("A line item can have at most two tracking categories.")
+            return []
+        tracking = []
+        for entry in raw:
+            if not isinstance(entry, dict):
+                errors.append("A tracking category must be a JSON object.")
+                continue
+            category, option = self._tracking_option(entry, errors)
+            if option is None:
+                continue
+            if any(t["TrackingCategoryID"] == category.tracking_category_id for t in tracking):
+                errors.append(f"The tracking category '{category.name}' is used twice on a line.")
+                continue
+            tracking.append(
+                {
+                    "TrackingCategoryID": category.tracking_category_id,
+                    "TrackingOptionID": option.tracking_option_id,
+                    "Name": category.name,
+                    "Option": option.name,
+                }
+            )
+        return tracking
+
+    def _tracking_option(self, entry, errors):
+        """(category, option) named by ids or by names, or (category or None, None) refused."""
+        categories = self.org.tracking_categories.values()
+        wanted_id = str(entry.get("TrackingCategoryID") or "").lower()
+        name = str(entry.get("Name") or "").strip()
+        category = next(
+            (
+                c
+                for c in categories
+                if c.tracking_category_id == wanted_id
+                or (not wanted_id and c.name.casefold() == name.casefold())
+            ),
+            None,
+        )
+        if category is None or category.status != "ACTIVE":
+            errors.append(f"The tracking category '{name or wanted_id}' does not exist.")
+            return category, None
+        wanted_option = str(entry.get("TrackingOptionID") or "").lower()
+        option_name = str(entry.get("Option") or "").strip()
+        option = next(
+            (
+                o
+                for o in category.options
+                if o.tracking_option_id == wanted_option
+                or (not wanted_option and o.name.casefold() == option_name.casefold())
+            ),
+            None,
+        )
+        if option is None or option.status != "ACTIVE":
+            errors.append(
+                f"The tracking option '{option_name or wanted_option}' does not exist in the "
+                f"tracking category '{category.name}'."
+            )
+            return category, None
+        return category, option
+
+    def _account(self, code, status, errors, warnings):
         if code in (None, ""):
             if status != "DRAFT":
                 errors.append(ACCOUNT_REQUIRED)
             return None
         account = self.org.accounts.get(str(code))
+        invalid = f"Account code '{code}' is not a valid code for this document."  # [Xero]
+        if account is None and status == "DRAFT":
+            # A draft needs no account (ACCOUNT_REQUIRED): Xero saves it without the unknown
+            # code and says so in the element's Warnings ("warnings that Xero returns (e.g.
+            # incorrect account codes etc.)", calcinai/xero-php#140). Xero's own wording of the
+            # warning is not known: the error's is used.
+            warnings.append(invalid)
+            return None
         if account is None or account.type == "BANK" or account.system_account in _CONTROL_ACCOUNTS:
-            errors.append(f"Account code '{code}' is not a valid code for this document.")  # [Xero]
+            errors.append(invalid)
             return None
         if account.status != "ACTIVE":
             errors.append(
@@ -490,7 +609,7 @@ def _totals(lines, line_amount_types):
         (
             money(line.quantity * line.unit_amount) - line.line_amount
             for line in lines
-            if line.discount_rate
+            if line.discount_rate or line.discount_amount
         ),
         Decimal(0),
     )
@@ -532,6 +651,9 @@ def as_input(kind, document):
                 "AccountCode": line.account_code or None,
                 "TaxType": line.tax_type,
                 "DiscountRate": line.discount_rate,
+                "DiscountAmount": line.discount_amount,
+                # An override is kept; a computed tax is computed again from what changed.
+                "TaxAmount": line.tax_amount if line.tax_amount_given else None,
                 "ItemCode": line.item_code,
                 "Tracking": line.tracking,
             }

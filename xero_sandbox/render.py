@@ -42,6 +42,18 @@ def render_line(line, unit_dp):
         rendered["ItemCode"] = line.item_code
     if line.discount_rate is not None:
         rendered["DiscountRate"] = line.discount_rate
+    if line.discount_amount is not None:
+        rendered["DiscountAmount"] = line.discount_amount
+    return rendered
+
+
+def with_warnings(rendered, warnings):
+    """An element of a write's answer with what Xero changed in it: its Warnings and, as Xero
+    says then, a StatusAttributeString of WARNING (OK, WARNING or ERROR: Xero's
+    entityValidationStatus, XeroAPI/XeroAPI-Schemas BaseTypes.xsd)."""
+    if warnings:
+        rendered["Warnings"] = [{"Message": message} for message in warnings]
+        rendered["StatusAttributeString"] = "WARNING"
     return rendered
 
 
@@ -329,6 +341,24 @@ def render_contact(contact):
         }
     )
     return rendered
+
+
+def render_tracking_category(category, include_archived=False):
+    """A tracking category with its options; archived options only when asked for."""
+    return {
+        "TrackingCategoryID": category.tracking_category_id,
+        "Name": category.name,
+        "Status": category.status,
+        "Options": [
+            {
+                "TrackingOptionID": option.tracking_option_id,
+                "Name": option.name,
+                "Status": option.status,
+            }
+            for option in category.options
+            if include_archived or option.status == "ACTIVE"
+        ],
+    }
 
 
 def render_attachment(base_url, collection, document_id, attachment):

@@ -9,7 +9,17 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from .store import Account, App, Contact, Organisation, State, TaxRate, User
+from .store import (
+    Account,
+    App,
+    Contact,
+    Organisation,
+    State,
+    TaxRate,
+    TrackingCategory,
+    TrackingOption,
+    User,
+)
 
 _NAMESPACE = uuid.UUID("6f3c1d2e-5a4b-4c3d-9e8f-7a6b5c4d3e2f")
 
@@ -57,6 +67,14 @@ def contact_id(tenant_id, name):
 
 def account_id(tenant_id, code):
     return derived_id(tenant_id, "account", code)
+
+
+def tracking_category_id(tenant_id, name):
+    return derived_id(tenant_id, "tracking", name)
+
+
+def tracking_option_id(tenant_id, category, option):
+    return derived_id(tenant_id, "tracking", category, option)
 
 
 def build_apps():
@@ -221,6 +239,19 @@ UK_CONTACTS = [
     ("Boom FM", "invoices@boomfm.example", False, True, "ACTIVE"),
 ]
 
+# (category, status, [(option, status)])
+AU_TRACKING = [
+    (
+        "Region",
+        "ACTIVE",
+        [("North", "ACTIVE"), ("South", "ACTIVE"), ("Central", "ARCHIVED")],
+    ),
+    ("Venue", "ACTIVE", [("Bondi", "ACTIVE"), ("Manly", "ACTIVE"), ("Surry Hills", "ACTIVE")]),
+    ("Events 2025", "ARCHIVED", [("Summer Fair", "ACTIVE")]),
+]
+NZ_TRACKING = [("Region", "ACTIVE", [("Auckland", "ACTIVE"), ("Wellington", "ACTIVE")])]
+UK_TRACKING = [("Department", "ACTIVE", [("Bar", "ACTIVE"), ("Kitchen", "ACTIVE")])]
+
 CURRENCY_NAMES = {
     "AUD": "Australian Dollar",
     "NZD": "New Zealand Dollar",
@@ -249,6 +280,7 @@ ORGANISATIONS = [
         "tax_rates": AU_TAX_RATES,
         "accounts": AU_ACCOUNTS,
         "contacts": AU_CONTACTS,
+        "tracking": AU_TRACKING,
     },
     {
         "tenant_id": NZ_TENANT_ID,
@@ -269,6 +301,7 @@ ORGANISATIONS = [
         "tax_rates": NZ_TAX_RATES,
         "accounts": NZ_ACCOUNTS,
         "contacts": NZ_CONTACTS,
+        "tracking": NZ_TRACKING,
     },
     {
         "tenant_id": UK_TENANT_ID,
@@ -289,6 +322,7 @@ ORGANISATIONS = [
         "tax_rates": UK_TAX_RATES,
         "accounts": UK_ACCOUNTS,
         "contacts": UK_CONTACTS,
+        "tracking": UK_TRACKING,
     },
 ]
 
@@ -332,6 +366,18 @@ def _organisation(spec, now):
             is_supplier=supplier,
         )
         contacts[contact.contact_id] = contact
+    tracking = {}
+    for name, status, options in spec["tracking"]:
+        category = TrackingCategory(
+            tracking_category_id=tracking_category_id(tenant, name),
+            name=name,
+            status=status,
+            options=[
+                TrackingOption(tracking_option_id(tenant, name, option), option, option_status)
+                for option, option_status in options
+            ],
+        )
+        tracking[category.tracking_category_id] = category
     currencies = {spec["base_currency"]: CURRENCY_NAMES[spec["base_currency"]]}
     currencies.update({code: CURRENCY_NAMES[code] for code in spec["rates"]})
     return Organisation(
@@ -358,6 +404,7 @@ def _organisation(spec, now):
         currencies=currencies,
         rates={code: Decimal(rate) for code, rate in spec["rates"].items()},
         contacts=contacts,
+        tracking_categories=tracking,
     )
 
 

@@ -109,6 +109,21 @@ class Contact:
 
 
 @dataclass
+class TrackingOption:
+    tracking_option_id: str
+    name: str
+    status: str = "ACTIVE"
+
+
+@dataclass
+class TrackingCategory:
+    tracking_category_id: str
+    name: str
+    options: list  # of TrackingOption
+    status: str = "ACTIVE"
+
+
+@dataclass
 class LineItem:
     line_item_id: str
     description: str
@@ -120,8 +135,10 @@ class LineItem:
     tax_amount: Decimal
     line_amount: Decimal
     discount_rate: Decimal | None = None
+    discount_amount: Decimal | None = None
+    tax_amount_given: bool = False  # TaxAmount was sent: kept instead of computed
     item_code: str = ""
-    tracking: list = field(default_factory=list)
+    tracking: list = field(default_factory=list)  # as rendered: ids and names
 
 
 @dataclass
@@ -201,6 +218,7 @@ class Organisation:
     currencies: dict  # code -> description, the base currency first
     rates: dict  # foreign code -> units of it per unit of the base currency
     contacts: dict  # ContactID -> Contact
+    tracking_categories: dict  # TrackingCategoryID -> TrackingCategory
     invoices: dict = field(default_factory=dict)  # InvoiceID -> Document
     credit_notes: dict = field(default_factory=dict)  # CreditNoteID -> Document
     allocations: list = field(default_factory=list)

@@ -2,14 +2,22 @@
 
     expression := conjunction (("OR" | "||") conjunction)*
     conjunction := term (("AND" | "&&") term)*
-    term       := "(" expression ")" | path OP literal | path "." METHOD "(" literal ")"
-    path       := Name ("." Name)*            e.g. Status, Contact.ContactID
+    term       := "(" expression ")" | field OP literal | field "." METHOD "(" literal ")"
+    field      := path ["." CASE "(" ")"]     e.g. Status, Contact.ContactID, Name.ToLower()
+    path       := Name ("." Name)*
     OP         := == != > >= < <=
     METHOD     := Contains StartsWith EndsWith
+    CASE       := ToLower ToUpper
     literal    := "text" | number | true | false | null | Guid("...") | DateTime(y, m, d[, h, m, s])
 
 Anything else is a QueryParseException (400), as is a field the record does not have, so a filter
 that Xero would refuse never silently matches everything here.
+
+Text compares as it is written: ``Name=="acme"`` does not find "Acme". Xero's filters are case
+sensitive ("the filter is not case [in]sensitive (but the create is)", freakboy3742/pyxero#172;
+Code=="devd" does not find "DevD", calcinai/xero-php#416), and Xero's answer is ToLower():
+"the Xero team suggest to use ToLower in where clause" (calcinai/xero-php#416; "They should
+work", Xero's rjaus in XeroAPI/xero-ruby#184), e.g. ``Name.ToLower()=="acme"``.
 """
 
 import re
@@ -40,6 +48,7 @@ _METHODS = {
     "StartsWith": lambda a, b: a.startswith(b),
     "EndsWith": lambda a, b: a.endswith(b),
 }
+_CASES = {"ToLower": str.lower, "ToUpper": str.upper}
 
 
 def query_error(message):
@@ -108,20 +117,28 @@ class _Parser:
             self.take("op", ")")
             return node
         path = [self.take("name")]
+        case = None
         while self.peek() == ("op", "."):
             self.take()
             name = self.take("name")
             if self.peek() == ("op", "(") and name in _METHODS:
-                return self.method_call(path, name)
-            path.append(name)
+                return self.method_call(path, name, case)
+            if case is not None:  # nothing but a method after ToLower()
+                raise query_error(f"Syntax error in where clause near {name!r}")
+            if self.peek() == ("op", "(") and name in _CASES:
+                self.take()
+                self.take("op", ")")
+                case = _CASES[name]
+            else:
+                path.append(name)
         self.check_field(path)
         operator = self.take("op")
         if operator not in _COMPARE:
             raise query_error(f"Syntax error in where clause near {operator!r}")
         literal = self.literal()
-        return lambda record: _compare(_lookup(record, path), operator, literal)
+        return lambda record: _compare(_lookup(record, path, case), operator, literal)
 
-    def method_call(self, path, method):
+    def method_call(self, path, method, case=None):
         self.check_field(path)
         self.take("op", "(")
         literal = self.literal()
@@ -131,7 +148,7 @@ class _Parser:
         test = _METHODS[method]
 
         def node(record):
-            value = _lookup(record, path)
+            value = _lookup(record, path, case)
             return isinstance(value, str) and test(value, literal)
 
         return node
@@ -172,10 +189,12 @@ class _Parser:
         raise query_error(f"Syntax error in where clause near {value!r}")
 
 
-def _lookup(record, path):
+def _lookup(record, path, case=None):
     value = record
     for name in path:
         value = value.get(name) if isinstance(value, dict) else None
+    if case is not None and isinstance(value, str):
+        return case(value)
     return value
 
 

@@ -91,3 +91,42 @@ def test_get_contact_by_contact_number(au):
     (found,) = au.get("Contacts/C-100").json()["Contacts"]
     assert found["Name"] == "Numbered Customer"
     assert au.get("Contacts/C-999").status_code == 404
+
+
+def test_contact_numbers_are_unique_among_all_contacts(au):
+    au.create("Contacts", {"Name": "Numbered Customer", "ContactNumber": "C-100"})
+    response = au.put(
+        "Contacts",
+        {"Contacts": [{"Name": "Another Customer", "ContactNumber": "c-100"}]},
+        params={"summarizeErrors": "false"},
+    )
+    assert response.json()["Contacts"][0]["ValidationErrors"] == [
+        {"Message": "The contact number c-100 is already assigned to another contact."}
+    ]
+    archived = seed.contact_id(seed.AU_TENANT_ID, "Old Mate Supplies")
+    numbered = au.post(
+        "Contacts", {"Contacts": [{"ContactID": archived, "ContactNumber": "OLD-1"}]}
+    ).json()["Contacts"][0]
+    assert numbered["ContactNumber"] == "OLD-1"
+    taken = au.put(
+        "Contacts",
+        {"Contacts": [{"Name": "New Mate", "ContactNumber": "OLD-1"}]},
+        params={"summarizeErrors": "false"},
+    )
+    assert taken.json()["Contacts"][0]["ValidationErrors"], "archived contacts keep theirs"
+    same = au.post("Contacts", {"Contacts": [{"ContactID": archived, "ContactNumber": "OLD-1"}]})
+    assert same.status_code == 200, "a contact keeps its own number"
+
+
+def test_where_compares_text_as_written_unless_lowered(au):
+    def names(where):
+        response = au.get("Contacts", params={"where": where})
+        assert response.status_code == 200, response.text
+        return [c["Name"] for c in response.json()["Contacts"]]
+
+    assert names('Name=="powerdirect"') == []
+    assert names('Name.ToLower()=="powerdirect"') == ["PowerDirect"]
+    assert names('Name.ToUpper().StartsWith("POWER")') == ["PowerDirect"]
+    assert names('Name.ToLower().Contains("limousines")') == ["City Limousines"]
+    refused = au.get("Contacts", params={"where": "Name.ToLower().Length==3"})
+    assert refused.json()["Type"] == "QueryParseException"

@@ -147,3 +147,16 @@ def test_attachments_are_stored_listed_and_returned(au):
     assert on_credit.status_code == 200
     empty = au.call("PUT", f"Invoices/{sale['InvoiceID']}/Attachments/empty.txt", data=b"")
     assert empty.status_code == 400
+
+
+def test_credit_notes_need_no_due_date_and_take_no_discount(au):
+    (approved,) = au.create("CreditNotes", credit_note())
+    assert (approved["Status"], "DueDate" in approved) == ("AUTHORISED", False)
+    response = au.put(
+        "CreditNotes",
+        {"CreditNotes": [credit_note(line(UnitAmount=40, DiscountRate=10))]},
+        params={"summarizeErrors": "false"},
+    )
+    assert response.json()["CreditNotes"][0]["ValidationErrors"] == [
+        {"Message": "DiscountRate is only supported on ACCREC invoices."}
+    ]

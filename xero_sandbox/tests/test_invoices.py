@@ -55,9 +55,7 @@ def test_discount_rate_applies_to_sales_invoices_only(au):
     assert (created["LineItems"][0]["LineAmount"], created["Total"]) == (90.0, 99.0)
     assert created["IsDiscounted"] is True
     messages = errors_of(au, bill(line(AccountCode="400", TaxType="INPUT", DiscountRate=10)))
-    assert messages == [
-        "DiscountRate is only supported on ACCREC invoices and ACCRECCREDIT credit notes."
-    ]
+    assert messages == ["DiscountRate is only supported on ACCREC invoices."]
 
 
 def test_sales_invoice_numbers_are_generated_and_unique(au):
@@ -121,6 +119,124 @@ def test_account_code_must_exist_be_active_and_fit_a_document_line(au):
     ]
     assert errors_of(au, invoice(line(AccountCode=None))) == ["Account code must be specified"]
     assert errors_of(au, invoice(line(AccountCode=None), Status="DRAFT")) == []
+
+
+def test_an_unknown_account_code_on_a_draft_is_taken_off_with_a_warning(au):
+    body = {"Invoices": [invoice(line(AccountCode="999"), line(), Status="DRAFT")]}
+    response = au.put("Invoices", body, params=NOT_FALSE)
+    assert response.status_code == 200
+    (draft,) = response.json()["Invoices"]
+    assert draft["StatusAttributeString"] == "WARNING"
+    assert draft["Warnings"] == [
+        {"Message": "Account code '999' is not a valid code for this document."}
+    ]
+    assert "AccountCode" not in draft["LineItems"][0]
+    assert draft["LineItems"][1]["AccountCode"] == "200"
+    (clean,) = au.create("Invoices", invoice(Status="DRAFT"))
+    assert (clean["StatusAttributeString"], "Warnings" in clean) == ("OK", False)
+    # Approving it without an account is refused, as any approved line without one.
+    approve = {"InvoiceID": draft["InvoiceID"], "Status": "AUTHORISED"}
+    response = au.post("Invoices", {"Invoices": [approve]}, params=NOT_FALSE)
+    assert response.json()["Invoices"][0]["ValidationErrors"] == [
+        {"Message": "Account code must be specified"}
+    ]
+
+
+def test_an_approved_invoice_needs_a_due_date_a_draft_does_not(au):
+    def undated(status):
+        document = invoice(Status=status)
+        del document["DueDate"]
+        return document
+
+    for status in ("AUTHORISED", "SUBMITTED"):
+        assert errors_of(au, undated(status)) == ["The document DueDate field must be specified."]
+    (draft,) = au.create("Invoices", undated("DRAFT"))
+    assert "DueDate" not in draft
+    approve = {"InvoiceID": draft["InvoiceID"], "Status": "AUTHORISED"}
+    response = au.post("Invoices", {"Invoices": [approve]}, params=NOT_FALSE)
+    assert response.json()["Invoices"][0]["ValidationErrors"] == [
+        {"Message": "The document DueDate field must be specified."}
+    ]
+
+
+def test_invoices_for_an_archived_contact_are_refused(au):
+    archived = seed.contact_id(seed.AU_TENANT_ID, "Old Mate Supplies")
+    assert errors_of(au, dict(bill(Status="DRAFT"), Contact={"ContactID": archived})) == [
+        "The contact with the specified contact details has been archived. The contact must be "
+        "un-archived before creating new invoices or credit notes"
+    ]
+
+
+def test_discount_amount_is_taken_off_the_line_on_sales_invoices_only(au):
+    (created,) = au.create("Invoices", invoice(line(Quantity=3, UnitAmount=20, DiscountAmount=5.5)))
+    first = created["LineItems"][0]
+    assert (first["LineAmount"], first["DiscountAmount"], first["TaxAmount"]) == (54.5, 5.5, 5.45)
+    assert (created["TotalDiscount"], created["Total"]) == (5.5, 59.95)
+    (by_line_amount,) = au.create(
+        "Invoices", invoice(line(Quantity=2, UnitAmount=None, LineAmount=90, DiscountAmount=10))
+    )
+    assert by_line_amount["LineItems"][0]["UnitAmount"] == 50.0
+    assert errors_of(au, bill(line(AccountCode="400", TaxType="INPUT", DiscountAmount=5))) == [
+        "DiscountAmount is only supported on ACCREC invoices."
+    ]
+    assert errors_of(au, invoice(line(DiscountRate=10, DiscountAmount=5))) == [
+        "A line item takes a DiscountRate or a DiscountAmount, not both."
+    ]
+
+
+def test_a_tax_amount_sent_replaces_the_computed_one(au):
+    (created,) = au.create(
+        "Invoices", invoice(line(UnitAmount=10.04, TaxAmount=1.01), line(UnitAmount=10.04))
+    )
+    assert [li["TaxAmount"] for li in created["LineItems"]] == [1.01, 1.0]
+    assert (created["TotalTax"], created["Total"]) == (2.01, 22.09)
+    # Kept when the document is updated without it, as Xero keeps what it stored.
+    (updated,) = au.post(
+        "Invoices",
+        {"Invoices": [{"InvoiceID": created["InvoiceID"], "Reference": "PO-1"}]},
+        params=NOT_FALSE,
+    ).json()["Invoices"]
+    assert updated["TotalTax"] == 2.01
+    (inclusive,) = au.create(
+        "Invoices", invoice(line(UnitAmount=110, TaxAmount=9.99), LineAmountTypes="Inclusive")
+    )
+    assert (inclusive["SubTotal"], inclusive["TotalTax"], inclusive["Total"]) == (100.01, 9.99, 110)
+    assert errors_of(au, invoice(line(TaxAmount=3), LineAmountTypes="NoTax")) == [
+        "TaxAmount cannot be set on a line without tax."
+    ]
+
+
+def test_tracking_names_an_active_option_of_an_active_category(au):
+    region = {"Name": "region", "Option": "NORTH"}
+    venue = {"Name": "Venue", "Option": "Bondi"}
+    (created,) = au.create("Invoices", invoice(line(Tracking=[region, venue])))
+    tracking = created["LineItems"][0]["Tracking"]
+    assert [(t["Name"], t["Option"]) for t in tracking] == [("Region", "North"), ("Venue", "Bondi")]
+    assert tracking[0]["TrackingOptionID"] == seed.tracking_option_id(
+        seed.AU_TENANT_ID, "Region", "North"
+    )
+    by_ids = {k: tracking[1][k] for k in ("TrackingCategoryID", "TrackingOptionID")}
+    (again,) = au.create("Invoices", invoice(line(Tracking=[by_ids])))
+    assert again["LineItems"][0]["Tracking"] == [tracking[1]]
+
+    def refused(*entries):
+        return errors_of(au, invoice(line(Tracking=list(entries)), Status="DRAFT"))
+
+    assert refused({"Name": "Regions", "Option": "North"}) == [
+        "The tracking category 'Regions' does not exist."
+    ]
+    assert refused({"Name": "Events 2025", "Option": "Summer Fair"}) == [
+        "The tracking category 'Events 2025' does not exist."
+    ], "an archived category cannot be used"
+    assert refused({"Name": "Region", "Option": "Nort"}) == [
+        "The tracking option 'Nort' does not exist in the tracking category 'Region'."
+    ]
+    assert refused({"Name": "Region", "Option": "Central"}) == [
+        "The tracking option 'Central' does not exist in the tracking category 'Region'."
+    ], "an archived option cannot be used"
+    assert refused(region, {"Name": "Region", "Option": "South"}) == [
+        "The tracking category 'Region' is used twice on a line."
+    ]
 
 
 def test_tax_type_must_exist_and_fit_the_document_and_the_account(au):

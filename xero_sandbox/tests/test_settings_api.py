@@ -104,3 +104,19 @@ def test_tax_rates_carry_their_types_flags_and_rates(client, sandbox):
 def test_currencies_are_the_base_and_the_enabled_ones(au):
     codes = [c["Code"] for c in au.get("Currencies").json()["Currencies"]]
     assert codes == ["AUD", "USD", "NZD"]
+
+
+def test_tracking_categories_list_active_options_and_archived_ones_on_request(au):
+    active = au.get("TrackingCategories").json()["TrackingCategories"]
+    assert {c["Name"]: [o["Name"] for o in c["Options"]] for c in active} == {
+        "Region": ["North", "South"],
+        "Venue": ["Bondi", "Manly", "Surry Hills"],
+    }
+    region = next(c for c in active if c["Name"] == "Region")
+    assert region["TrackingCategoryID"] == seed.tracking_category_id(seed.AU_TENANT_ID, "Region")
+    everything = au.get("TrackingCategories", params={"includeArchived": "true"}).json()
+    by_name = {c["Name"]: c for c in everything["TrackingCategories"]}
+    assert by_name["Events 2025"]["Status"] == "ARCHIVED"
+    assert {o["Name"]: o["Status"] for o in by_name["Region"]["Options"]}["Central"] == "ARCHIVED"
+    venue = au.get("TrackingCategories", params={"where": 'Name=="Venue"'}).json()
+    assert [c["Name"] for c in venue["TrackingCategories"]] == ["Venue"]
