@@ -11,4 +11,5 @@ from . import (
     xero_tax_mapping,
     xero_tax_rate,
     xero_tracking_mapping,
+    xero_tracking_option,
 )

@@ -201,6 +201,9 @@ class XeroConnection(models.Model):
     partner_link_ids = fields.One2many("xero.partner.link", "connection_id", "Contacts in Xero")
     account_ids = fields.One2many("xero.account", "connection_id", "Xero Chart of Accounts")
     tax_rate_ids = fields.One2many("xero.tax.rate", "connection_id", "Xero Tax Rates")
+    tracking_option_ids = fields.One2many(
+        "xero.tracking.option", "connection_id", "Xero Tracking Options"
+    )
 
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "A company has one Xero connection."),
@@ -397,16 +400,25 @@ class XeroConnection(models.Model):
 
     def _xero_tracking_for(self, line):
         """(problem, tracking): the Xero tracking options of an invoice line, from the mapped
-        analytic accounts of its distribution. Xero takes one option per category, two
-        categories at most."""
+        analytic accounts of its distribution. Xero takes active options only, one per category,
+        two categories at most."""
         self.ensure_one()
-        mapped = {m.analytic_account_id.id: m for m in self.tracking_mapping_ids}
+        mapped = {m.analytic_account_id.id: m.option_id for m in self.tracking_mapping_ids}
         options = {}
         for key in line.analytic_distribution or {}:
             for account_id in map(int, str(key).split(",")):
-                if account_id in mapped:
-                    mapping = mapped[account_id]
-                    options.setdefault(mapping.category, set()).add(mapping.option)
+                option = mapped.get(account_id)
+                if not option:
+                    continue
+                if option.status != "ACTIVE":
+                    return _(
+                        "Line “%(line)s” is tracked as %(option)s, which is %(status)s in Xero: "
+                        "choose another option in the Xero settings (Accounts and Taxes).",
+                        line=line.name,
+                        option=option.display_name,
+                        status=option.status.lower(),
+                    ), []
+                options.setdefault(option.category, set()).add(option.name)
         split = [category for category, chosen in options.items() if len(chosen) > 1]
         if split:
             return _(
@@ -635,7 +647,8 @@ class XeroConnection(models.Model):
         return wizard
 
     def _set_organisation(self, tenant_id, xero_connection_id):
-        """Adopt this organisation: its details, currencies, chart of accounts and tax rates."""
+        """Adopt this organisation: its details, currencies, chart of accounts, tax rates and
+        tracking categories."""
         self.ensure_one()
         if self.tenant_id and self.tenant_id != tenant_id:
             self._forget_organisation()
@@ -672,16 +685,20 @@ class XeroConnection(models.Model):
             self.partner_link_ids,
             self.account_ids,
             self.tax_rate_ids,
+            self.tracking_option_ids,
         ):
             records.unlink()
 
     def _sync_chart(self):
-        """Load Xero's live chart of accounts and tax rates into the local copies."""
+        """Load Xero's live chart of accounts, tax rates and tracking categories into the local
+        copies."""
         self.ensure_one()
         accounts = self._xero_call("get_accounts", self.tenant_id)
         tax_rates = self._xero_call("get_tax_rates", self.tenant_id)
+        tracking = self._xero_call("get_tracking_categories", self.tenant_id)
         self.env["xero.account"]._sync(self, accounts)
         self.env["xero.tax.rate"]._sync(self, tax_rates)
+        self.env["xero.tracking.option"]._sync(self, tracking)
 
     # ------------------------------------------------------------------ secrets
 

@@ -1,21 +1,33 @@
 from odoo import fields, models
 
 
-class XeroTrackingMapping(models.Model):
-    """Which option of which Xero tracking category an Odoo analytic account is sent as."""
+class XeroTrackingMappingMixin(models.AbstractModel):
+    """Which Xero tracking option (of which category) lines of an analytic account are sent
+    with: kept on the connection, and edited in the setup wizard before Integrate."""
 
+    _name = "xero.tracking.mapping.mixin"
+    _description = "Xero Tracking Option of an Analytic Account"
+
+    analytic_account_id = fields.Many2one(
+        "account.analytic.account", "Analytic Account", required=True, ondelete="cascade"
+    )
+    option_id = fields.Many2one(
+        "xero.tracking.option",
+        "Xero Tracking Option",
+        required=True,
+        ondelete="cascade",
+        domain="[('connection_id', '=', connection_id), ('status', '=', 'ACTIVE')]",
+        help="A tracking category and one of its options, as Xero has them (Settings > Tracking).",
+    )
+
+
+class XeroTrackingMapping(models.Model):
     _name = "xero.tracking.mapping"
+    _inherit = "xero.tracking.mapping.mixin"
     _description = "Xero Tracking Mapping"
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="connection_id.company_id", store=True)
-    analytic_account_id = fields.Many2one(
-        "account.analytic.account", "Analytic Account", required=True, ondelete="cascade"
-    )
-    category = fields.Char(
-        "Tracking Category", required=True, help="As named in Xero (Settings > Tracking)."
-    )
-    option = fields.Char(required=True, help="As named in Xero.")
 
     _sql_constraints = [
         (

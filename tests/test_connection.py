@@ -264,6 +264,65 @@ class TestSetup(XeroSandboxMixin, HttpCase):
         self.assertEqual(reopened.invoice_status, "AUTHORISED")
         self.assertEqual(reopened.category_line_ids.categ_id, category)
 
+    def test_tracking_options_are_read_from_xero_and_chosen_in_the_setup(self):
+        options = {o.display_name: o for o in self.connection.tracking_option_ids}
+        self.assertEqual(
+            {name for name, o in options.items() if o.status == "ACTIVE"},
+            {
+                "Region / North",
+                "Region / South",
+                "Venue / Bondi",
+                "Venue / Manly",
+                "Venue / Surry Hills",
+            },
+        )
+        self.assertEqual(options["Region / Central"].status, "ARCHIVED", "an archived option")
+        self.assertEqual(
+            options["Events 2025 / Summer Fair"].status, "ARCHIVED", "of an archived category"
+        )
+        self.assertEqual(
+            options["Venue / Bondi"].xero_id,
+            seed.tracking_option_id(seed.AU_TENANT_ID, "Venue", "Bondi"),
+        )
+        plan = self.env["account.analytic.plan"].create({"name": "Venues"})
+        bondi = self.env["account.analytic.account"].create({"name": "Bondi", "plan_id": plan.id})
+        wizard = self._wizard()
+        wizard.write(
+            {
+                "purchase_account_id": self._account("310").id,
+                "sales_account_id": self._account("200").id,
+                "tracking_line_ids": [
+                    (
+                        0,
+                        0,
+                        {"analytic_account_id": bondi.id, "option_id": options["Venue / Bondi"].id},
+                    )
+                ],
+            }
+        )
+        self.assertFalse(self.connection.tracking_mapping_ids, "nothing saved before Integrate")
+        wizard.action_integrate()
+        self.assertEqual(self.connection.tracking_mapping_ids.option_id, options["Venue / Bondi"])
+        reopened = self.env["xero.setup.wizard"].browse(
+            self.connection.action_open_setup()["res_id"]
+        )
+        self.assertEqual(reopened.tracking_line_ids.analytic_account_id, bondi)
+        self.assertEqual(reopened.tracking_line_ids.option_id, options["Venue / Bondi"])
+
+    def test_tracking_options_archived_or_gone_in_xero_are_kept_as_such(self):
+        options = {o.display_name: o for o in self.connection.tracking_option_ids}
+        region = self.sandbox.sandbox.state.organisations[seed.AU_TENANT_ID].tracking_categories[
+            seed.tracking_category_id(seed.AU_TENANT_ID, "Region")
+        ]
+        south = next(o for o in region.options if o.name == "South")
+        south.status = "ARCHIVED"
+        region.options.remove(next(o for o in region.options if o.name == "North"))
+        self.connection._sync_chart()
+        self.assertEqual(options["Region / South"].status, "ARCHIVED")
+        self.assertEqual(options["Region / North"].status, "DELETED")
+        self.assertEqual(options["Venue / Bondi"].status, "ACTIVE")
+        self.assertEqual(len(self.connection.tracking_option_ids), len(options), "none added")
+
 
 @tagged("post_install", "-at_install")
 class TestTokens(XeroSandboxMixin, HttpCase):

@@ -72,3 +72,54 @@ class TestMigration(XeroSendCase):
         _wizard, review = self.review(sent | changed)
         self.assertEqual(review[sent], ("skip", "Already in Xero, unchanged."))
         self.assertEqual(review[changed][0], "update", "updated in place, not created again")
+
+    def test_typed_tracking_names_become_options_completed_from_xero(self):
+        plan = self.env["account.analytic.plan"].create({"name": "Venues"})
+        Analytic = self.env["account.analytic.account"]
+        bondi = Analytic.create({"name": "Bondi", "plan_id": plan.id})
+        nowhere = Analytic.create({"name": "Nowhere", "plan_id": plan.id})
+        self.connection.tracking_option_ids.unlink()  # 18.0.1.1.0 read none from Xero
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            'ALTER TABLE xero_tracking_mapping ADD COLUMN category varchar, ADD COLUMN "option" '
+            "varchar, ALTER COLUMN option_id DROP NOT NULL"
+        )
+        for analytic, category, option in (
+            (bondi, "Venue", "Bondi"),
+            (nowhere, "Region", "Nowhere"),
+        ):
+            cr.execute(
+                SQL(
+                    "INSERT INTO xero_tracking_mapping "
+                    '(connection_id, company_id, analytic_account_id, category, "option") '
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    self.connection.id,
+                    self.connection.company_id.id,
+                    analytic.id,
+                    category,
+                    option,
+                )
+            )
+        script = load_script(
+            "account_xero_export/migrations/18.0.1.2.0/post-tracking-options.py",
+            "account_xero_export",
+        )
+        script.migrate(cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+
+        mapped = {m.analytic_account_id: m.option_id for m in self.connection.tracking_mapping_ids}
+        self.assertEqual(mapped[bondi].display_name, "Venue / Bondi")
+        self.assertFalse(mapped[bondi].xero_id, "not read from Xero yet: sent as typed")
+        cr.execute(
+            "SELECT column_name, is_nullable FROM information_schema.columns "
+            "WHERE table_name = 'xero_tracking_mapping' "
+            "AND column_name IN ('category', 'option', 'option_id')"
+        )
+        self.assertEqual(cr.fetchall(), [("option_id", "NO")], "typed columns gone")
+        self.connection._sync_chart()
+        self.assertEqual(
+            mapped[bondi].xero_id, seed.tracking_option_id(seed.AU_TENANT_ID, "Venue", "Bondi")
+        )
+        self.assertEqual(mapped[bondi].status, "ACTIVE")
+        self.assertEqual(mapped[nowhere].status, "DELETED", "Xero has no such option")

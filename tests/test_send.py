@@ -325,6 +325,20 @@ class TestBadInput(XeroSendCase):
         self.connection.purchase_account_id.status = "DELETED"
         self.assertBlocked(self.make_move(), "is deleted")
 
+    def test_tracking_option_archived_in_xero(self):
+        plan = self.env["account.analytic.plan"].create({"name": "Regions"})
+        south = self.env["account.analytic.account"].create({"name": "South", "plan_id": plan.id})
+        option = self.connection.tracking_option_ids.filtered(
+            lambda o: o.display_name == "Region / South"
+        )
+        self.connection.tracking_mapping_ids = [
+            (0, 0, {"analytic_account_id": south.id, "option_id": option.id})
+        ]
+        option.status = "ARCHIVED"  # as the next reading of Xero's tracking categories says
+        line = {"name": "Kegs", "quantity": 1, "price_unit": 100.0}
+        bill = self.make_move(lines=[dict(line, analytic_distribution={str(south.id): 100})])
+        self.assertBlocked(bill, "tracked as Region / South, which is archived in Xero")
+
     def test_zero_total_bill_goes(self):
         bill = self.make_move(lines=[{"name": "Samples", "quantity": 4, "price_unit": 0.0}])
         self.send(bill)
@@ -600,9 +614,10 @@ class TestSendMore(XeroSendCase):
         Analytic = self.env["account.analytic.account"]
         bondi = Analytic.create({"name": "Bondi", "plan_id": plan.id})
         manly = Analytic.create({"name": "Manly", "plan_id": plan.id})
+        option = {o.display_name: o for o in self.connection.tracking_option_ids}
         self.connection.tracking_mapping_ids = [
-            (0, 0, {"analytic_account_id": bondi.id, "category": "Venue", "option": "Bondi"}),
-            (0, 0, {"analytic_account_id": manly.id, "category": "Venue", "option": "Manly"}),
+            (0, 0, {"analytic_account_id": bondi.id, "option_id": option["Venue / Bondi"].id}),
+            (0, 0, {"analytic_account_id": manly.id, "option_id": option["Venue / Manly"].id}),
         ]
         line = {"name": "Kegs", "quantity": 1, "price_unit": 100.0}
         bill = self.make_move(lines=[dict(line, analytic_distribution={str(bondi.id): 100})])

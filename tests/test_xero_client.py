@@ -340,6 +340,12 @@ def test_default_timeout_is_connect_and_read(mocked, xero):
     assert mocked.calls[0].request.req_kwargs["timeout"] == (5, 60)
 
 
+def test_tracking_categories_are_read_archived_ones_included(mocked, xero):
+    mocked.get(API + "TrackingCategories", json={"TrackingCategories": [{"Name": "Region"}]})
+    assert xero.get_tracking_categories(TENANT) == [{"Name": "Region"}]
+    assert mocked.calls[0].request.params == {"includeArchived": "true"}
+
+
 def test_timeout_must_be_positive():
     with pytest.raises(ValueError):
         oauth.XeroOAuth(CLIENT_ID, timeout=(0, 60))

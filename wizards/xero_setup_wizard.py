@@ -4,28 +4,22 @@ from odoo.exceptions import UserError
 from ..models.xero_connection import INVOICE_STATUSES
 from ..xero import XeroError
 
+CATEGORY_FIELDS = ("categ_id", "purchase_account_id", "sales_account_id")
+TRACKING_FIELDS = ("analytic_account_id", "option_id")
 
-def _category_commands(lines):
-    """Commands that replace the category lines of a wizard or connection with `lines`."""
-    return [(5, 0, 0)] + [
-        (
-            0,
-            0,
-            {
-                "categ_id": line.categ_id.id,
-                "purchase_account_id": line.purchase_account_id.id,
-                "sales_account_id": line.sales_account_id.id,
-            },
-        )
-        for line in lines
-    ]
+
+def _copy_commands(lines, names):
+    """Commands that replace the lines of a wizard or connection with copies of `lines`, whose
+    fields `names` are all many2one."""
+    return [(5, 0, 0)] + [(0, 0, {name: line[name].id for name in names}) for line in lines]
 
 
 class XeroSetupWizard(models.TransientModel):
     """Select your Account Category, review parameters, and Integrate!
 
-    Organisation (when several were authorised) -> accounts and taxes from Xero's live chart ->
-    review -> Integrate, which is the only step that writes to the connection.
+    Organisation (when several were authorised) -> accounts, taxes and tracking options from
+    Xero's live chart -> review -> Integrate, which is the only step that writes to the
+    connection.
     """
 
     _name = "xero.setup.wizard"
@@ -61,6 +55,7 @@ class XeroSetupWizard(models.TransientModel):
     )
     category_line_ids = fields.One2many("xero.setup.wizard.category", "wizard_id")
     tax_line_ids = fields.One2many("xero.setup.wizard.tax", "wizard_id")
+    tracking_line_ids = fields.One2many("xero.setup.wizard.tracking", "wizard_id")
     invoice_status = fields.Selection(
         INVOICE_STATUSES, "Status in Xero", required=True, default="DRAFT"
     )
@@ -135,8 +130,8 @@ class XeroSetupWizard(models.TransientModel):
         return self._action_open()
 
     def _load_accounts_step(self):
-        """Fill the step from the connection and Xero's live chart, proposing a Xero tax rate for
-        every tax not mapped yet by matching rates."""
+        """Fill the step from the connection and Xero's live chart (accounts, tax rates, tracking
+        options), proposing a Xero tax rate for every tax not mapped yet by matching rates."""
         self.ensure_one()
         connection = self.connection_id
         connection._sync_chart()
@@ -164,7 +159,12 @@ class XeroSetupWizard(models.TransientModel):
                     connection.untaxed_sale_rate_id
                     or connection.tax_rate_ids._zero_rate("for_sales")
                 ).id,
-                "category_line_ids": _category_commands(connection.category_account_ids),
+                "category_line_ids": _copy_commands(
+                    connection.category_account_ids, CATEGORY_FIELDS
+                ),
+                "tracking_line_ids": _copy_commands(
+                    connection.tracking_mapping_ids, TRACKING_FIELDS
+                ),
                 "tax_line_ids": [(5, 0, 0)]
                 + [
                     (
@@ -211,7 +211,8 @@ class XeroSetupWizard(models.TransientModel):
                 "invoice_status": self.invoice_status,
                 "untaxed_purchase_rate_id": self.untaxed_purchase_rate_id.id,
                 "untaxed_sale_rate_id": self.untaxed_sale_rate_id.id,
-                "category_account_ids": _category_commands(self.category_line_ids),
+                "category_account_ids": _copy_commands(self.category_line_ids, CATEGORY_FIELDS),
+                "tracking_mapping_ids": _copy_commands(self.tracking_line_ids, TRACKING_FIELDS),
                 "tax_mapping_ids": [(5, 0, 0)]
                 + [
                     (0, 0, {"tax_id": line.tax_id.id, "tax_rate_id": line.tax_rate_id.id})
@@ -268,3 +269,12 @@ class XeroSetupWizardTax(models.TransientModel):
         "Xero Tax Rate",
         domain="[('connection_id', '=', connection_id), ('active_in_xero', '=', True)]",
     )
+
+
+class XeroSetupWizardTracking(models.TransientModel):
+    _name = "xero.setup.wizard.tracking"
+    _inherit = "xero.tracking.mapping.mixin"
+    _description = "Xero Setup: Analytic Account as Tracking Option"
+
+    wizard_id = fields.Many2one("xero.setup.wizard", required=True, ondelete="cascade")
+    connection_id = fields.Many2one(related="wizard_id.connection_id")

@@ -138,6 +138,14 @@ class XeroClient:
     def get_currencies(self, tenant_id):
         return self.request("GET", "Currencies", tenant_id=tenant_id)["Currencies"]
 
+    def get_tracking_categories(self, tenant_id, include_archived=True):
+        """Tracking categories with their options (`Options`); archived ones too by default,
+        so that what was mapped to them can be told archived rather than gone."""
+        params = {"includeArchived": "true"} if include_archived else None
+        return self.request("GET", "TrackingCategories", tenant_id=tenant_id, params=params)[
+            "TrackingCategories"
+        ]
+
     def get_contacts(self, tenant_id, where=None, ids=None, page=None):
         params = {"where": where, "IDs": ",".join(ids or ()), "page": page}
         params = {key: value for key, value in params.items() if value}
