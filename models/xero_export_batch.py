@@ -14,7 +14,7 @@ from ..xero import (
     XeroTransientError,
     XeroValidationError,
 )
-from ..xero.errors import validation_messages
+from ..xero.errors import validation_messages, warning_messages
 from ..xero.payloads import (
     PayloadError,
     batches,
@@ -609,7 +609,12 @@ class _Run:
             xero_id = element[ID_FIELDS[kind]]
             created = not claim["xero_id"]
             number = element.get(NUMBER_FIELDS[kind]) or False
-            warning = "\n".join(filter(None, [*warnings, _total_difference(move, element)]))
+            warning = "\n".join(
+                filter(
+                    None,
+                    [*warnings, _xero_warnings(element), _total_difference(move, element)],
+                )
+            )
             sent[move.id] = {
                 "xero_id": xero_id,
                 "xero_number": number,
@@ -815,6 +820,14 @@ def _best_contact(contact, candidates):
 
 def _plain_validation(messages):
     return _("Xero refused it: %(messages)s", messages=" ".join(messages))
+
+
+def _xero_warnings(element):
+    """What Xero changed in a document it took (its `Warnings`), in Xero's words."""
+    messages = warning_messages(element)
+    if not messages:
+        return None
+    return _("Xero changed it: %(messages)s", messages=" ".join(messages))
 
 
 def _total_difference(move, element):

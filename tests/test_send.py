@@ -599,6 +599,19 @@ class TestSendMore(XeroSendCase):
         again = self.env["xero.send.wizard"].browse(setup.action_integrate()["res_id"])
         self.assertEqual(again.create_count, 1)
 
+    def test_what_xero_changed_in_a_draft_is_its_warning(self):
+        # The purchase account was deleted in Xero since its chart was read: Xero keeps the draft
+        # without it and says so.
+        del self.sandbox.sandbox.state.organisations[seed.AU_TENANT_ID].accounts["310"]
+        bill = self.make_move()
+        results = self.send(bill)
+        expected = "Xero changed it: Account code '310' is not a valid code for this document."
+        self.assertEqual(results[bill][0], "created")
+        self.assertIn(expected, results[bill][1])
+        self.assertEqual(bill.xero_state, "sent")
+        self.assertIn(expected, bill.xero_warning)
+        self.assertNotIn("AccountCode", self.xero_documents()[0]["LineItems"][0])
+
     def test_a_different_total_in_xero_is_reported(self):
         self.env.company.tax_calculation_rounding_method = "round_globally"
         lines = [{"name": f"Lime {i}", "quantity": 1, "price_unit": 0.15} for i in range(7)]

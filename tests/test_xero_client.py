@@ -646,6 +646,11 @@ def test_put_invoices_wraps_the_batch_and_asks_for_per_element_errors(mocked, xe
     answer = [
         {"InvoiceID": "i-1", "HasErrors": False, "StatusAttributeString": "OK"},
         {
+            "InvoiceID": "i-2",
+            "StatusAttributeString": "WARNING",
+            "Warnings": [{"Message": "Account code '999' is not a valid code for this document."}],
+        },
+        {
             "HasErrors": True,
             "StatusAttributeString": "ERROR",
             "ValidationErrors": [{"Message": "Invoice not of valid status for creation"}],
@@ -656,7 +661,7 @@ def test_put_invoices_wraps_the_batch_and_asks_for_per_element_errors(mocked, xe
         json={"Invoices": answer},
         headers={"X-MinLimit-Remaining": "58", "X-AppMinLimit-Remaining": "9990"},
     )
-    invoices = [{"Type": "ACCREC"}, {"Type": "ACCPAY"}]
+    invoices = [{"Type": "ACCREC"}, {"Type": "ACCREC"}, {"Type": "ACCPAY"}]
     assert xero.put_invoices(TENANT, invoices, unitdp=4, idempotency_key="batch-1") == answer
     call = mocked.calls[0]
     assert json.loads(call.request.body) == {"Invoices": invoices}
@@ -664,7 +669,13 @@ def test_put_invoices_wraps_the_batch_and_asks_for_per_element_errors(mocked, xe
     assert query == {"summarizeErrors": ["false"], "unitdp": ["4"]}
     assert [errors.validation_messages(element) for element in answer] == [
         [],
+        [],
         ["Invoice not of valid status for creation"],
+    ]
+    assert [errors.warning_messages(element) for element in answer] == [
+        [],
+        ["Account code '999' is not a valid code for this document."],
+        [],
     ]
     assert xero.limits_remaining == {"minute": 58, "app_minute": 9990}
 

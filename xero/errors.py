@@ -85,9 +85,19 @@ def validation_messages(element):
     Shared by the 400 mapping and by callers reading a `summarizeErrors=false` 200 answer, where
     each element carries its own `ValidationErrors`.
     """
+    return _messages(element, "ValidationErrors")
+
+
+def warning_messages(element):
+    """The `Warnings` messages of one element of a Xero answer: what Xero changed in an object
+    it accepted (an unknown account code taken off a draft's line...)."""
+    return _messages(element, "Warnings")
+
+
+def _messages(element, key):
     return [
         error["Message"]
-        for error in element.get("ValidationErrors") or ()
+        for error in element.get(key) or ()
         if isinstance(error, dict) and error.get("Message")
     ]
 
