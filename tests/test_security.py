@@ -33,9 +33,11 @@ RIGHTS = {
     "xero.setup.wizard.category": {MANAGER: "rwcu"},
     "xero.setup.wizard.tax": {MANAGER: "rwcu"},
     "xero.setup.wizard.tenant": {MANAGER: "rwcu"},
+    "xero.setup.wizard.tracking": {MANAGER: "rwcu"},
     "xero.tax.mapping": {CLERK: "r", MANAGER: "rwcu"},
     "xero.tax.rate": {CLERK: "r", MANAGER: "rwcu"},
     "xero.tracking.mapping": {CLERK: "r", MANAGER: "rwcu"},
+    "xero.tracking.option": {CLERK: "r", MANAGER: "rwcu"},
 }
 
 
