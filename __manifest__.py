@@ -16,6 +16,7 @@
         "views/xero_templates.xml",
         "views/xero_send_wizard_views.xml",
         "views/xero_export_batch_views.xml",
+        "views/xero_move_export_views.xml",
         "views/account_move_views.xml",
     ],
     "assets": {

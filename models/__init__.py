@@ -8,6 +8,7 @@ from . import (
     xero_move_export,
     xero_oauth_state,
     xero_partner_link,
+    xero_rate_limit,
     xero_tax_mapping,
     xero_tax_rate,
     xero_tracking_mapping,

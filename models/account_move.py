@@ -50,6 +50,7 @@ class AccountMove(models.Model):
     xero_state = fields.Selection(
         [
             ("not_sent", "Not in Xero"),
+            ("queued", "Waiting to go to Xero"),
             ("sending", "Sending to Xero"),
             ("sent", "Sent"),
             ("error", "Xero error"),
@@ -88,12 +89,14 @@ class AccountMove(models.Model):
     def _search_xero_export_id(self, operator, value):
         return [("xero_export_ids", operator, value)]
 
-    @api.depends("xero_export_ids.state", "xero_export_ids.changed")
+    @api.depends("xero_export_ids.state", "xero_export_ids.changed", "xero_export_ids.queued")
     def _compute_xero_state(self):
         for move in self:
             export = move.xero_export_ids[:1]
             if export.state == "sent":
                 move.xero_state = "changed" if export.changed else "sent"
+            elif export.queued and export.state in ("to_send", "failed"):
+                move.xero_state = "queued"
             else:
                 move.xero_state = EXPORT_TO_MOVE_STATE.get(export.state, "not_sent")
 
@@ -221,7 +224,9 @@ class AccountMove(models.Model):
         uncertain = export.state in ("uncertain", "sending")
         if export.xero_id:
             if export.version == version and not uncertain:
-                return "skip", _("Already in Xero, unchanged."), None
+                # Claimed all the same when its file or allocation is still to be done.
+                steps = export.attachment_pending or export.allocation_pending
+                return "skip", _("Already in Xero, unchanged."), data if steps else None
             return "update", _("Changed since sent: updated in Xero."), data
         if uncertain:
             return (

@@ -185,6 +185,23 @@ class XeroConnection(models.Model):
         domain="[('connection_id', '=', id), ('for_sales', '=', True)]",
         help="Invoice lines without an Odoo tax, on documents that have taxes elsewhere.",
     )
+    daily_call_limit = fields.Integer(
+        "Xero's Daily Call Limit",
+        default=5000,
+        required=True,
+        help="Calls a day Xero allows this app in one organisation: 1,000 for apps on Xero's "
+        "Starter tier (since March 2026). Sending pauses until the next day when it is reached.",
+    )
+    background_threshold = fields.Integer(
+        "Send in the Background Above",
+        default=50,
+        required=True,
+        help="Selections with more documents to send than this go through a background job: "
+        "the dialog answers at once, and you are told when it ends.",
+    )
+    limit_status = fields.Char(
+        compute="_compute_limit_status", help="Why sending waits for Xero, if it does."
+    )
     send_attachments = fields.Boolean(
         "Attach Documents",
         default=True,
@@ -214,6 +231,15 @@ class XeroConnection(models.Model):
         for connection in self.sudo():
             for name in XERO_HOSTS:
                 checked_xero_url(name, connection[name])
+
+    def _compute_limit_status(self):
+        for connection in self:
+            until, why = self.env["xero.rate.limit"]._waiting(connection.tenant_id or "")
+            connection.limit_status = until and _(
+                "%(why)s reached: sending resumes by itself at %(time)s.",
+                why=why,
+                time=tools.format_datetime(self.env, until, dt_format="short"),
+            )
 
     def _compute_client_secret(self):
         stored = self._secret_records().filtered("client_secret").connection_id
@@ -493,6 +519,7 @@ class XeroConnection(models.Model):
             self._read_token,
             refresher=self._refresh_token,
             on_refused=self._mark_reauth,
+            limiter=self.env["xero.rate.limit"]._limiter(self),
         )
 
     def _refresh_token(self, stale_token):

@@ -1,11 +1,13 @@
 import hashlib
 import logging
+import random
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, format_datetime
 
 from ..xero import (
     XeroAuthenticationError,
@@ -28,10 +30,19 @@ from ..xero.payloads import (
 )
 from .account_move import SETTLED_STATUSES, XERO_TYPES
 from .xero_move_export import ID_FIELDS, NUMBER_FIELDS
+from .xero_rate_limit import limit_name
 
 _logger = logging.getLogger(__name__)
 
-CONTACT_QUERY_SIZE = 10
+# Partners looked up in one request: as many as the where filter holds in Xero's URL.
+CONTACT_QUERY_SIZE = 50
+CONTACT_QUERY_CHARS = 4000
+# A document that could not be sent for a reason that passes (a limit, Xero unreachable) is
+# tried again this many times, BACKOFF_BASE seconds later, doubling up to BACKOFF_CAP.
+MAX_TRIES = 8
+BACKOFF_BASE = 30
+BACKOFF_CAP = 3600
+UNQUEUED = {"queued": False, "next_try_at": False, "waiting_reason": False, "attempts": 0}
 # Xero's words for a contact name taken by another contact.
 NAME_TAKEN = re.compile(r"already assigned to another contact", re.IGNORECASE)
 
@@ -70,9 +81,11 @@ class XeroExportBatch(models.Model):
     # ------------------------------------------------------------------ the send
 
     @api.model
-    def _send(self, connection, moves, action):
+    def _send(self, connection, moves, action, background=False):
         """Send `moves` with `action`; return one result per document: `{"move_id", "result",
-        "message", "url"}`, result being created, updated, skipped or failed.
+        "message", "url"}`, result being created, updated, skipped, failed or queued (it waits
+        for Xero's limits, or for a failure that may pass, and goes by itself later).
+        `background`: run by the queue's job, which these documents leave when done.
 
         Every document that goes is claimed first, in a committed transaction (see
         xero.move.export), so that two users never send it twice; whatever Xero answers is
@@ -97,9 +110,19 @@ class XeroExportBatch(models.Model):
         Export = self.env["xero.move.export"]
         skipped = {
             move.id: ("skipped", reason)
-            for move, (verdict, reason, _d) in review.items()
-            if verdict == "skip"
+            for move, (verdict, reason, data) in review.items()
+            if verdict == "skip" and not data
         }
+        if background:
+            Export._committed(
+                lambda env: (
+                    env["xero.move.export"]
+                    .search(
+                        [("move_id", "in", list(skipped)), ("tenant_id", "=", connection.tenant_id)]
+                    )
+                    .write({"queued": False, "waiting_reason": False})
+                )
+            )
         batch_id = Export._committed(
             lambda env: (
                 env[self._name]
@@ -109,7 +132,7 @@ class XeroExportBatch(models.Model):
             )
         )
         claims, busy = Export._claim(connection, moves.browse([m.id for m in (*going, *blocked)]))
-        run = _Run(self, connection, batch_id, claims)
+        run = _Run(self, connection, batch_id, claims, background)
         try:
             run.log({move_id: ("skipped", message) for move_id, message in busy.items()})
             run.fail(
@@ -152,18 +175,9 @@ class XeroExportBatch(models.Model):
     def _plain(self, error):
         """Xero's error in plain words, saying what to do."""
         if isinstance(error, XeroRateLimitError):
-            return _(
-                "Not sent: Xero's %(limit)s limit was reached. Nothing was lost: send it again "
-                "in %(seconds)s seconds (Retry Failed Xero Sends).",
-                limit=error.problem or _("call"),
-                seconds=error.retry_after or 60,
-            )
+            return _("Not sent yet: %(limit)s was reached.", limit=limit_name(error.problem))
         if isinstance(error, XeroTransientError):
-            return _(
-                "Not sent: Xero could not be reached (%(error)s). Send it again later (Retry "
-                "Failed Xero Sends).",
-                error=error,
-            )
+            return _("Not sent: Xero could not be reached (%(error)s).", error=error)
         if isinstance(error, XeroAuthenticationError):
             return _(
                 "Not sent: Xero refused the connection (%(error)s). Start a Xero session again.",
@@ -178,8 +192,8 @@ class XeroExportBatch(models.Model):
     def _plain_uncertain(self, error):
         return _(
             "Xero did not answer (%(error)s): it may have received it. Before it is sent again, "
-            "Odoo asks Xero whether it has it, so it cannot be created twice. Send it again "
-            "later (Retry Failed Xero Sends).",
+            "Odoo asks Xero whether it has it, so it cannot be created twice; that happens by "
+            "itself shortly.",
             error=error,
         )
 
@@ -201,18 +215,18 @@ class _Run:
     """One send of claimed documents: every step records what it learnt at once, through the
     export records' one transition."""
 
-    def __init__(self, batch_model, connection, batch_id, claims):
+    def __init__(self, batch_model, connection, batch_id, claims, background):
         self.model = batch_model
         self.Export = batch_model.env["xero.move.export"]
         self.connection = connection
         self.batch_id = batch_id
         self.claims = claims  # {move id: claim}, see xero.move.export._claim
-        self.stop = None  # after a failure that will not pass by itself: why nothing more goes
+        self.background = background
+        # After an error that will not pass during this run: the error; what remains waits
+        # (a limit, Xero unreachable) or fails (refused authorisation).
+        self.stop = None
 
     # -- recording
-
-    def _export_ids(self, move_ids):
-        return [self.claims[move_id]["export"] for move_id in move_ids]
 
     def transition(self, state, values_by_move, results, notes=None, common=None):
         """One committed transaction: the export records of `values_by_move` ({move id:
@@ -256,6 +270,7 @@ class _Run:
                     "error": message,
                     "error_details": (details or {}).get(move_id) or False,
                     "needs_fix": needs_fix,
+                    **UNQUEUED,
                     **(
                         {"xero_status": statuses[move_id]}
                         if statuses and move_id in statuses
@@ -269,12 +284,71 @@ class _Run:
         )
 
     def uncertain(self, move_ids, message):
+        """Xero may have these: the queue's job asks Xero before anything is sent again."""
         self.transition(
             "uncertain",
-            {move_id: {"error": message, "error_details": False} for move_id in move_ids},
-            dict.fromkeys(move_ids, ("failed", message, None)),
+            {
+                move_id: {"error": message, "error_details": False, **self._retry(move_id)}
+                for move_id in move_ids
+            },
+            dict.fromkeys(move_ids, ("queued", message, None)),
             notes=dict.fromkeys(move_ids, message),
         )
+
+    def wait(self, move_ids, error):
+        """These were not sent for a reason that passes by itself (a limit, Xero unreachable):
+        they wait in the queue, for the time Xero gave or a growing delay, and go by
+        themselves. An uncertain one stays uncertain: it is still looked up first. After
+        MAX_TRIES, they fail."""
+        given_up = [m for m in move_ids if self.claims[m].get("tries", 0) + 1 >= MAX_TRIES]
+        if given_up:
+            self.fail(
+                dict.fromkeys(
+                    given_up,
+                    _(
+                        "Not sent after %(tries)s tries: %(error)s Send it again (Retry Failed "
+                        "Xero Sends).",
+                        tries=MAX_TRIES,
+                        error=self.model._plain(error),
+                    ),
+                )
+            )
+        waiting = [m for m in move_ids if m not in given_up]
+        for state in ("uncertain", "to_send"):
+            group = [
+                m
+                for m in waiting
+                if (self.claims[m]["previous"] == "uncertain") == (state == "uncertain")
+            ]
+            if not group:
+                continue
+            values = {m: self._retry(m, getattr(error, "retry_after", None)) for m in group}
+            for value in values.values():
+                value["waiting_reason"] = _(
+                    "%(why)s Sent by itself from %(time)s.",
+                    why=self.model._plain(error),
+                    time=format_datetime(self.model.env, value["next_try_at"], dt_format="short"),
+                )
+            self.transition(
+                state,
+                values,
+                {m: ("queued", values[m]["waiting_reason"], None) for m in group},
+            )
+
+    def _retry(self, move_id, retry_after=None):
+        """Queue values for one more try: when Xero said, else a growing delay with jitter."""
+        tries = self.claims[move_id].get("tries", 0) + 1
+        self.claims[move_id]["tries"] = tries
+        if retry_after:
+            delay = retry_after
+        else:
+            delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (tries - 1)) * random.uniform(1, 1.25)
+        return {
+            "queued": True,
+            "next_try_at": fields.Datetime.now() + timedelta(seconds=delay),
+            "attempts": tries,
+            "queued_by_id": self.claims[move_id].get("queued_by") or self.model.env.uid,
+        }
 
     def release_leftovers(self):
         """Whatever an unexpected error left claimed: uncertain where a request may have gone,
@@ -299,13 +373,14 @@ class _Run:
     def send(self, going):
         if not going:
             return
+        claimed = list(going)
         going = self.resolve_uncertain(going)
         going = self.skip_unchanged(going)
         going = self.resolve_contacts(going)
         payloads = self.build_payloads(going)
         payloads = self.refuse_settled(payloads)
         self.post(payloads)
-        done = [move for move in going if self.claims[move.id].get("sent")]
+        done = [move for move in claimed if self.claims[move.id].get("sent")]
         self.attach(done)
         self.allocate(done)
 
@@ -324,12 +399,7 @@ class _Run:
                 self.connection, {claim["export"]: claim["attempt"] for claim in uncertain.values()}
             )
         except XeroError as exc:
-            message = _(
-                "Xero could not be asked whether it already has it (%(error)s): nothing was "
-                "sent. Send it again later (Retry Failed Xero Sends).",
-                error=exc,
-            )
-            self.uncertain([move.id for move in uncertain], message)
+            self.failed_to_ask([move.id for move in uncertain], exc)
             return {move: data for move, data in going.items() if move not in uncertain}
         remaining = dict(going)
         for move, claim in uncertain.items():
@@ -376,11 +446,13 @@ class _Run:
             if self.claims[move.id]["xero_id"]
             and self.claims[move.id]["version"] == self.model._version(data)
         }
+        for move in unchanged:
+            self.claims[move.id]["sent"] = True
         if unchanged:
             message = _("Already in Xero, unchanged.")
             self.transition(
                 "sent",
-                {move.id: {} for move in unchanged},
+                {move.id: dict(UNQUEUED) for move in unchanged},
                 {move.id: ("skipped", message, None) for move in unchanged},
             )
         for move, data in going.items():
@@ -408,15 +480,7 @@ class _Run:
         found = {}
         todo = list(payloads)
         try:
-            for start in range(0, len(todo), CONTACT_QUERY_SIZE):
-                chunk = todo[start : start + CONTACT_QUERY_SIZE]
-                clauses = []
-                for partner in chunk:
-                    contact = partners[partner][0]["contact"]
-                    clauses.append(f"Name=={_quote(contact['name'])}")
-                    if contact["contact_number"]:
-                        clauses.append(f"ContactNumber=={_quote(contact['contact_number'])}")
-                where = f'ContactStatus=="ACTIVE" AND ({" OR ".join(clauses)})'
+            for chunk, where in _contact_queries(todo, partners):
                 contacts = client.get_contacts(tenant, where=where)
                 for partner in chunk:
                     match = _best_contact(partners[partner][0]["contact"], contacts)
@@ -443,8 +507,7 @@ class _Run:
                     refused[partner] = _plain_validation(messages)
         except XeroError as exc:
             # Contacts are not documents: nothing of the documents went, whatever happened.
-            message = self.model._plain(exc)
-            self.fail({move.id: message for move in going})
+            self.failed_to_ask([move.id for move in going], exc)
             return {}
         self.Export._committed(
             lambda env: env["xero.partner.link"]._link_all(
@@ -506,7 +569,7 @@ class _Run:
                     )
                 }
             except XeroError as exc:
-                self.fail(dict.fromkeys((m.id for m in moves), self.model._plain(exc)))
+                self.failed_to_ask([m.id for m in moves], exc)
                 updates = [m for m in updates if m not in moves]
                 payloads = {m: p for m, p in payloads.items() if m not in moves}
                 continue
@@ -553,7 +616,7 @@ class _Run:
             for chunk in batches([item[1] for item in items], wrapper=kind):
                 chunk_items = [index[id(payload)] for payload in chunk]
                 if self.stop:
-                    self.fail({item[0].id: self.stop for item in chunk_items})
+                    self.stopped([item[0].id for item in chunk_items])
                     continue
                 self.request(send, kind, operation, chunk, chunk_items)
 
@@ -579,21 +642,37 @@ class _Run:
                 idempotency_key=self.model._request_key(keys.values()),
             )
         except XeroTransientError as exc:
+            self.stop = exc
             if exc.maybe_received:
                 self.uncertain(move_ids, self.model._plain_uncertain(exc))
-                self.stop = self.model._plain(exc)
             else:
-                self.stop = self.model._plain(exc)
-                self.fail(dict.fromkeys(move_ids, self.stop))
+                self.stopped(move_ids)
         except (XeroRateLimitError, XeroAuthenticationError) as exc:
-            self.stop = self.model._plain(exc)
-            self.fail(dict.fromkeys(move_ids, self.stop))
+            self.stop = exc
+            self.stopped(move_ids)
         except XeroValidationError as exc:
             self.fail(dict.fromkeys(move_ids, self.model._plain(exc)), needs_fix=True)
         except XeroError as exc:
             self.fail(dict.fromkeys(move_ids, self.model._plain(exc)))
         else:
             self.record_answer(kind, items, answer)
+
+    def stopped(self, move_ids):
+        """Documents not sent because of `self.stop`: they wait, unless the authorisation was
+        refused (a manager must act first)."""
+        if isinstance(self.stop, XeroAuthenticationError):
+            self.fail(dict.fromkeys(move_ids, self.model._plain(self.stop)))
+        else:
+            self.wait(move_ids, self.stop)
+
+    def failed_to_ask(self, move_ids, error):
+        """Xero could not be asked something these documents need: they wait when that may
+        pass, else fail."""
+        if isinstance(error, (XeroRateLimitError, XeroTransientError)):
+            self.stop = error
+            self.wait(move_ids, error)
+        else:
+            self.fail(dict.fromkeys(move_ids, self.model._plain(error)))
 
     def record_answer(self, kind, items, answer):
         """What Xero said of each document of one request, recorded together."""
@@ -624,6 +703,7 @@ class _Run:
                 "warning": warning or False,
                 "version": version,
                 "attempt": False,
+                **UNQUEUED,
             }
             if created:
                 sent[move.id].update(
@@ -653,7 +733,7 @@ class _Run:
             return
         pending = self._pending(moves, "attachment_pending")
         client = self.connection._client()
-        for move in pending:
+        for index, move in enumerate(pending):
             attachment = move._xero_attachment()
             export_id = self.claims[move.id]["export"]
             if attachment:
@@ -668,9 +748,9 @@ class _Run:
                         mimetype,
                     )
                 except XeroError as exc:
-                    self._warn(
-                        export_id, _("Sent, but the file was not attached: %(error)s", error=exc)
-                    )
+                    message = _("Sent; the file is not attached yet: %(error)s", error=exc)
+                    if self._step_failed(pending[index:], message, exc):
+                        break
                     continue
             self.Export._committed(
                 lambda env, e=export_id: (
@@ -707,14 +787,13 @@ class _Run:
                     idempotency_key=f"odoo-allocation-{credit_note_id}",
                 )
             except XeroError as exc:
-                self._warn(
-                    export_id,
-                    _(
-                        "Sent, but not allocated to %(invoice)s: %(error)s",
-                        invoice=invoice.name,
-                        error=exc,
-                    ),
+                message = _(
+                    "Sent; not allocated to %(invoice)s yet: %(error)s",
+                    invoice=invoice.name,
+                    error=exc,
                 )
+                if self._step_failed([credit_note], message, exc):
+                    break
                 continue
             self._done_allocating(
                 export_id,
@@ -741,6 +820,29 @@ class _Run:
 
         self.Export._committed(work)
 
+    def _step_failed(self, moves, message, error):
+        """What follows the first of `moves` in Xero failed: a warning on it; when the error may
+        pass, it (and, after a limit, the rest of `moves`) waits in the queue. True when
+        nothing more should be asked of Xero in this run."""
+        self._warn(self.claims[moves[0].id]["export"], message)
+        if not isinstance(error, (XeroRateLimitError, XeroTransientError)):
+            return False
+        limited = isinstance(error, XeroRateLimitError)
+        later = moves if limited else moves[:1]
+        values = {
+            self.claims[move.id]["export"]: dict(
+                self._retry(move.id, getattr(error, "retry_after", None)), waiting_reason=message
+            )
+            for move in later
+        }
+
+        def work(env):
+            for export in env["xero.move.export"].browse(list(values)):
+                export.write(values[export.id])
+
+        self.Export._committed(work)
+        return limited
+
     def _warn(self, export_id, message):
         def work(env):
             export = env["xero.move.export"].browse(export_id)
@@ -763,6 +865,7 @@ class XeroExportLine(models.Model):
             ("updated", "Updated"),
             ("skipped", "Skipped"),
             ("failed", "Failed"),
+            ("queued", "Waiting"),
         ],
         required=True,
     )
@@ -780,6 +883,27 @@ def _snake(endpoint):
 
 def _quote(value):
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _contact_queries(todo, partners):
+    """(partners, where filter) for as few contact look-ups as Xero's URL allows: up to
+    CONTACT_QUERY_SIZE partners, and CONTACT_QUERY_CHARS of filter, each."""
+    chunk, clauses = [], []
+    for partner in todo:
+        contact = partners[partner][0]["contact"]
+        own = [f"Name=={_quote(contact['name'])}"]
+        if contact["contact_number"]:
+            own.append(f"ContactNumber=={_quote(contact['contact_number'])}")
+        if chunk and (
+            len(chunk) == CONTACT_QUERY_SIZE
+            or len(" OR ".join(clauses + own)) > CONTACT_QUERY_CHARS
+        ):
+            yield chunk, f'ContactStatus=="ACTIVE" AND ({" OR ".join(clauses)})'
+            chunk, clauses = [], []
+        chunk.append(partner)
+        clauses += own
+    if chunk:
+        yield chunk, f'ContactStatus=="ACTIVE" AND ({" OR ".join(clauses)})'
 
 
 def _has_errors(element):

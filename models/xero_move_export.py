@@ -11,7 +11,7 @@ ever created again.
 import hashlib
 import logging
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
@@ -35,6 +35,10 @@ NUMBER_FIELDS = {"Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber"}
 ID_FIELDS = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
 # Numbers asked for in one look-up of uncertain documents (the where filter is in the URL).
 NUMBERS_PER_LOOKUP = 25
+# Documents sent per run of the background job (one Xero request's worth).
+BACKGROUND_BATCH = 50
+# Documents of a connection that is not connected are looked at again this much later.
+RECONNECT_WAIT = timedelta(hours=1)
 
 
 class XeroMoveExport(models.Model):
@@ -65,6 +69,11 @@ class XeroMoveExport(models.Model):
         help="What the request in flight carries (number, contact, date, type, key), to find the "
         "document in Xero if the answer is lost."
     )
+    queued = fields.Boolean(index=True, help="Waiting in the background queue.")
+    queued_by_id = fields.Many2one("res.users", "Queued By")
+    next_try_at = fields.Datetime("Next Try")
+    waiting_reason = fields.Char("Why It Waits")
+    attempts = fields.Integer(help="Tries that failed for a reason that may pass by itself.")
     attachment_pending = fields.Boolean(help="The file still has to be attached in Xero.")
     allocation_pending = fields.Boolean(help="The credit note still has to be allocated in Xero.")
 
@@ -140,6 +149,9 @@ class XeroMoveExport(models.Model):
                     "version": export.version or None,
                     "attempt": export.attempt if previous == "uncertain" else None,
                     "error": export.error,
+                    "tries": export.attempts,
+                    "status": export.xero_status,
+                    "queued_by": export.queued_by_id.id,
                 }
             exports.write(
                 {
@@ -229,6 +241,122 @@ class XeroMoveExport(models.Model):
         }
         if bodies:
             self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
+
+    # ------------------------------------------------------------------ the background queue
+
+    @api.model
+    def _enqueue(self, connection, moves):
+        """Queue `moves` for the background job, as this user; returns how many were queued
+        (those someone is sending right now are left to them)."""
+        ids = self._committed(lambda env: env[self._name]._ensure(connection, moves))
+        busy = self._is_busy(list(ids.values()))
+        queued = [export_id for export_id in ids.values() if export_id not in busy]
+
+        def work(env):
+            env[self._name].browse(queued).write(
+                {
+                    "queued": True,
+                    "queued_by_id": self.env.uid,
+                    "next_try_at": fields.Datetime.now(),
+                    "waiting_reason": _("Waiting for its turn."),
+                    "attempts": 0,
+                }
+            )
+
+        self._committed(work)
+        self.env.ref("account_xero_export.ir_cron_xero_send")._trigger()
+        return len(queued)
+
+    @api.model
+    def _cron_send_queued(self, batch_size=BACKGROUND_BATCH):
+        """Send one batch of what is queued and due, then trigger itself again while work
+        remains. Safe with several workers: each takes only exports no one else holds."""
+        now = fields.Datetime.now()
+        # Those "sending" whose lock is free were left by a worker that died: taken too, and
+        # looked up in Xero before anything else (see _claim).
+        self.env.cr.execute(
+            "SELECT id FROM xero_move_export WHERE queued AND next_try_at <= %s "
+            "ORDER BY next_try_at, id",
+            [now],
+        )
+        due = [row[0] for row in self.env.cr.fetchall()]
+        mine = []
+        for export_id in due:
+            self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [LOCK_SPACE, export_id])
+            if self.env.cr.fetchone()[0]:
+                mine.append(export_id)
+                if len(mine) == batch_size:
+                    break
+        exports = self.browse(mine)
+        groups = exports.grouped(lambda e: (e.connection_id, e.queued_by_id))
+        done = 0
+        for (connection, user), group in groups.items():
+            until, why = self.env["xero.rate.limit"]._waiting(connection.tenant_id)
+            if connection.state != "connected" or until:
+                reason = why or _("The Xero connection needs its manager: it is not connected.")
+                self._committed(
+                    lambda env, g=group, u=until, r=reason: (
+                        env[self._name]
+                        .browse(g.ids)
+                        .write(
+                            {
+                                "next_try_at": u or fields.Datetime.now() + RECONNECT_WAIT,
+                                "waiting_reason": r,
+                            }
+                        )
+                    )
+                )
+                continue
+            batch = group[:batch_size]
+            self.env["xero.export.batch"].with_user(user or self.env.user)._send(
+                connection, batch.move_id, "retry", background=True
+            )
+            done += len(batch)
+            break
+        self._after_queue_run(done)
+
+    def _after_queue_run(self, done):
+        """Progress for the cron, the next run, and a word to whoever's queue is now empty."""
+        cron = self.env.ref("account_xero_export.ir_cron_xero_send")
+
+        def state(env):
+            Export = env[self._name]
+            now = fields.Datetime.now()
+            due = Export.search_count([("queued", "=", True), ("next_try_at", "<=", now)])
+            later = Export.search([("queued", "=", True)], order="next_try_at", limit=1)
+            waiting_users = Export.search([("queued", "=", True)]).queued_by_id
+            finished = (
+                Export.search([("queued", "=", False), ("queued_by_id", "!=", False)]).queued_by_id
+                - waiting_users
+            )
+            return due, later.next_try_at, finished.ids
+
+        due, next_at, finished = self._committed(state)
+        cron._notify_progress(done=done, remaining=due)
+        if due:
+            cron._trigger()
+        elif next_at:
+            cron._trigger(at=next_at)
+        for user in self.env["res.users"].browse(finished):
+            user._bus_send(
+                "simple_notification",
+                {
+                    "type": "success",
+                    "title": _("Xero"),
+                    "message": _(
+                        "Everything you queued for Xero has been sent, or says on its "
+                        "document why not."
+                    ),
+                },
+            )
+        if finished:
+            self._committed(
+                lambda env: (
+                    env[self._name]
+                    .search([("queued", "=", False), ("queued_by_id", "in", finished)])
+                    .write({"queued_by_id": False})
+                )
+            )
 
     # ------------------------------------------------------------------ uncertain outcomes
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 import odoo
-from odoo import SUPERUSER_ID, api, sql_db
+from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
@@ -117,12 +117,15 @@ class World:
         token = {k: minted[k] for k in ("access_token", "refresh_token", "token_type", "scope")}
         token["expires_at"] = int(time.time()) + minted["expires_in"]
         with self.env() as env:
+            # Before any call: each call counts in the limits' rows, committed on their own.
+            env["xero.connection"].browse(self.connection).partner_link_ids.unlink()
+            env["xero.move.export"].search([]).unlink()
+            env["xero.rate.limit"].search([]).unlink()
+        with self.env() as env:
             connection = env["xero.connection"].browse(self.connection)
             connection._write_secret(token=token)
             connection._set_organisation(seed.AU_TENANT_ID, minted["connections"][0]["id"])
             rates = {rate.tax_type: rate for rate in connection.tax_rate_ids}
-            connection.partner_link_ids.unlink()
-            env["xero.move.export"].search([]).unlink()
             connection.write(
                 {
                     "state": "connected",
@@ -209,6 +212,18 @@ class World:
             if wizard.create_count or wizard.update_count:
                 wizard.action_send()
             return {line.move_id.id: (line.verdict, line.message) for line in wizard.line_ids}
+
+    def drain(self, worker_uid=SUPERUSER_ID):
+        """Run the background job, as the cron would, until nothing queued is due."""
+        for _run in range(50):
+            with self.env(worker_uid) as env:
+                Export = env["xero.move.export"]
+                if not Export.search_count(
+                    [("queued", "=", True), ("next_try_at", "<=", fields.Datetime.now())]
+                ):
+                    return
+                Export._cron_send_queued()
+        raise AssertionError("the queue never emptied")
 
     def exports(self, move_ids):
         """{move id: (xero_state, xero_id, xero_error)} as committed now."""

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import threading
 from pathlib import Path
+from unittest.mock import patch
 
 import odoo
 
@@ -63,6 +64,7 @@ def test_lost_answer_retried_within_and_after_the_idempotency_window(fresh):
         assert {state for state, _i, _e in fresh.exports(bills).values()} == {"uncertain"}
         fresh.control("clock", advance=window)
         fresh.send(bills, action="retry")
+        fresh.drain()
         fresh.assert_exactly_once(bills, prefix)
 
 
@@ -71,9 +73,11 @@ def test_lost_answer_then_only_one_of_the_two_is_sent_again(fresh):
     fresh.control("faults", drop={"count": 1, "path_prefix": INVOICES})
     fresh.send(bills)
     assert len(fresh.invoices()) == 2, "Xero stored both; the answer was lost"
-    result = fresh.send(bills[:1], action="retry")
-    assert result[bills[0]][0] == "created"
+    fresh.send(bills[:1], action="retry")
+    fresh.drain()
+    assert fresh.exports(bills[:1])[bills[0]][0] == "sent"
     fresh.send(bills[1:], action="retry")
+    fresh.drain()
     fresh.assert_exactly_once(bills, "SUB")
     assert len(fresh.requests(INVOICES, "PUT")) == 1, "neither was created again"
 
@@ -82,11 +86,12 @@ def test_a_503_to_the_invoices_is_checked_in_xero_then_sent_once(fresh):
     bills = fresh.bills("Gateway Wines", 3, "GW")
     fresh.control("faults", status={"code": 503, "count": 1, "path_prefix": INVOICES})
     results = fresh.send(bills)
-    assert {verdict for verdict, _m in results.values()} == {"failed"}
+    assert {verdict for verdict, _m in results.values()} == {"queued"}
     states = fresh.exports(bills)
     assert {state for state, _i, _e in states.values()} == {"uncertain"}
     assert all("may have received it" in error for _s, _i, error in states.values())
     fresh.send(bills, action="retry")
+    fresh.drain()
     fresh.assert_exactly_once(bills, "GW")
 
 
@@ -200,8 +205,75 @@ def test_the_rotate_command_moves_every_secret_to_the_first_key(fresh, tmp_path)
         check=False,
         timeout=300,
     )
-    assert done.returncode == 0, done.stderr
-    assert f"{fresh.dbname}: 1 Xero secrets re-encrypted" in done.stdout
+    try:
+        assert done.returncode == 0, done.stderr
+        assert f"{fresh.dbname}: 1 Xero secrets re-encrypted" in done.stdout
+        with fresh.env() as env:
+            stored = env["xero.connection.secret"].sudo().search([]).token
+        assert SecretCipher(new_key).decrypt(stored)["access_token"]
+    finally:
+        # Back to the configured key, for the tests that follow.
+        with (
+            patch.dict(odoo.tools.config.options, {"xero_encryption_key": f"{old_key},{new_key}"}),
+            fresh.env() as env,
+        ):
+            env["xero.connection"]._rotate_secrets()
+
+
+def test_two_workers_drain_one_queue_each_document_once(fresh):
+    bills = fresh.bills("Queue Drinks Co", 60, "QUE")
+    assert {verdict for verdict, _m in fresh.send(bills).values()} == {"create"}, "queued"
+    # Each worker's invoices request is held at Xero until both are in flight at once.
+    fresh.control("faults", hold={"when": "request", "path_prefix": INVOICES})
+    errors = []
+
+    def worker():
+        try:
+            with fresh.env() as env:
+                env["xero.move.export"]._cron_send_queued()
+        except Exception as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=worker) for _n in range(2)]
+    try:
+        for thread in workers:
+            thread.start()
+        assert fresh.control("faults", await_held=2, timeout=HOLD_TIMEOUT)["await_held"]
+    finally:
+        _release(fresh)
+        for thread in workers:
+            thread.join(timeout=60)
+    assert errors == []
+    sizes = sorted(len(e["body"]["Invoices"]) for e in fresh.requests(INVOICES, "PUT"))
+    assert sizes == [10, 50], "each worker took its own documents"
+    fresh.drain()
+    fresh.assert_exactly_once(bills, "QUE")
+
+
+def test_a_worker_killed_mid_queue_then_another_finishes_it(fresh):
+    bills = fresh.bills("Killed Queue Pty", 60, "KQ")
+    fresh.send(bills)
+    fresh.control("faults", hold={"when": "answer", "path_prefix": INVOICES})
+    worker = fresh.odoo_process()
+    worker.stdin.write(
+        "env.cr.execute('SELECT pg_backend_pid()')\n"
+        "print('PID', env.cr.fetchone()[0], flush=True)\n"
+        "env['xero.move.export']._cron_send_queued()\n"
+        "env.cr.commit()\n"
+    )
+    worker.stdin.close()
+    try:
+        line = worker.stdout.readline()
+        assert line.startswith("PID"), line
+        backend = int(line.split()[1])
+        assert fresh.control("faults", await_held=1, timeout=60)["await_held"]
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        _release(fresh)
     with fresh.env() as env:
-        stored = env["xero.connection.secret"].sudo().search([]).token
-    assert SecretCipher(new_key).decrypt(stored)["access_token"]
+        env.cr.execute("SELECT pg_terminate_backend(%s, 10000)", [backend])
+    assert len(fresh.invoices()) == 50, "Xero stored the first batch; its worker never heard"
+    fresh.drain()
+    fresh.assert_exactly_once(bills, "KQ")
+    assert len(fresh.requests(INVOICES, "PUT")) == 2, "the first 50 were found, not sent again"

@@ -1,6 +1,8 @@
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.tests import new_test_user, tagged
@@ -110,6 +112,19 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
         wizard, _review = self.review(moves, action)
         wizard.action_send()
         return {line.move_id: (line.verdict, line.message) for line in wizard.line_ids}
+
+    def run_queue(self):
+        """Run the background job until nothing queued is due (the cron's own loop)."""
+        Export = self.env["xero.move.export"]
+        for _run in range(20):
+            # The job records in transactions of its own: read afresh, as a new request would.
+            self.env.invalidate_all()
+            if not Export.search_count(
+                [("queued", "=", True), ("next_try_at", "<=", fields.Datetime.now())]
+            ):
+                return
+            Export._cron_send_queued()
+        self.fail("the queue never emptied")
 
     def xero_documents(self, kind="invoices"):
         response = requests.get(
@@ -234,7 +249,7 @@ class TestSend(XeroSendCase):
             "faults", status={"code": 503, "count": 1, "path_prefix": "/api.xro/2.0/Invoices"}
         )
         results = self.send(bills)
-        self.assertEqual({verdict for verdict, _m in results.values()}, {"failed"})
+        self.assertEqual({verdict for verdict, _m in results.values()}, {"queued"})
         self.assertEqual(set(bills.mapped("xero_state")), {"uncertain"})
         self.assertIn("it may have received it", bills[0].xero_error)
         self.assertEqual(self.xero_documents(), [])
@@ -247,6 +262,8 @@ class TestSend(XeroSendCase):
         self.assertEqual(wizard.move_ids, bills, "only what failed is sent again")
         self.assertEqual(wizard.create_count, 2)
         wizard.action_send()
+        self.assertEqual(wizard.step, "queued", "a retry goes through the background job")
+        self.run_queue()
         self.assertEqual(set(bills.mapped("xero_state")), {"sent"})
         self.assertEqual(len(self.xero_documents()), 2)
         lookups = self.sandbox_log("/api.xro/2.0/Invoices", "GET")
@@ -348,9 +365,11 @@ class TestBadInput(XeroSendCase):
     def test_xero_not_listening_is_reported_and_nothing_is_lost(self):
         self.connection.sudo().api_url = "http://127.0.0.1:9"
         bill = self.make_move()
-        self.send(bill)
-        self.assertEqual(bill.xero_state, "error")
-        self.assertIn("could not be reached", bill.xero_error)
+        results = self.send(bill)
+        self.assertEqual(results[bill][0], "queued")
+        self.assertEqual(bill.xero_state, "queued", "it goes by itself once Xero answers")
+        self.assertIn("could not be reached", bill.xero_export_id.waiting_reason)
+        self.assertEqual(bill.xero_export_id.attempts, 1)
 
     def test_tax_without_mapping(self):
         unmapped = self.env["account.tax"].create(
@@ -554,13 +573,24 @@ class TestSendMore(XeroSendCase):
         self.assertEqual(response.status_code, 303, response.text)
         self.assertTrue(response.headers["Location"].startswith(self.sandbox.url))
 
-    def test_rate_limit_stops_and_says_when_to_retry(self):
+    def test_a_rate_limit_makes_the_rest_wait_then_it_goes_by_itself(self):
         self.sandbox_control("settings", minute_limit=3)
         bills = self.make_move() | self.make_move(ref="B")
         results = self.send(bills)
-        failed = [move for move, (verdict, _m) in results.items() if verdict == "failed"]
-        self.assertTrue(failed)
-        self.assertIn("limit was reached", failed[0].xero_error)
+        waiting = [move for move, (verdict, _m) in results.items() if verdict == "queued"]
+        self.assertTrue(waiting, results)
+        self.assertEqual(waiting[0].xero_state, "queued")
+        export = waiting[0].xero_export_id
+        self.assertIn("limit", export.waiting_reason)
+        calls = len(self.sandbox_log())
+        self.run_queue()
+        self.assertEqual(len(self.sandbox_log()), calls, "nothing is asked before Xero's time")
+        # Xero's minute has passed, here and at Xero.
+        self.sandbox_control("clock", advance=61)
+        with freeze_time(fields.Datetime.now() + timedelta(seconds=61)):
+            self.run_queue()
+        self.assertEqual(set(bills.mapped("xero_state")), {"sent"})
+        self.assertEqual(len(self.xero_documents()), 2)
 
     def test_not_connected_offers_to_start_a_session_and_comes_back(self):
         self.connection.state = "reauth"

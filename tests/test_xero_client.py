@@ -21,6 +21,12 @@ SECRET = "app-secret"
 TENANT = "4d2a7c3e-0000-4000-8000-000000000001"
 API = "https://api.xero.com/api.xro/2.0/"
 TOKEN_URL = "https://identity.xero.com/connect/token"
+NEW_TOKEN = {
+    "access_token": "at-new",
+    "refresh_token": "rt-new",
+    "expires_in": 1800,
+    "token_type": "Bearer",
+}
 REVOCATION_URL = "https://identity.xero.com/connect/revocation"
 CONNECTIONS_URL = "https://api.xero.com/connections"
 REDIRECT_URI = "https://odoo.example.com/xero/callback"
@@ -85,6 +91,9 @@ def xero(xero_oauth, store):
 
 def raised_by(mocked, xero, **answer):
     mocked.get(API + "Invoices", **answer)
+    if answer.get("status") == 401:
+        # A 401 has the token refreshed once, and the call tried again.
+        mocked.post(TOKEN_URL, json=NEW_TOKEN)
     with pytest.raises(errors.XeroError) as info:
         xero.request("GET", "Invoices", tenant_id=TENANT)
     return info.value
@@ -241,6 +250,8 @@ def test_refused_tokens_or_rights_are_told_before_raising(mocked, xero_oauth, st
     refused = []
     xero = client.XeroClient(xero_oauth, store.get, store.save, on_refused=refused.append)
     mocked.get(API + "Invoices", status=status, json={"Title": "No", "Detail": "No"})
+    if status == 401:
+        mocked.post(TOKEN_URL, json=NEW_TOKEN)
     with pytest.raises(errors.XeroError) as info:
         xero.request("GET", "Invoices", tenant_id=TENANT)
     assert refused == ([info.value] if told else [])
@@ -254,6 +265,20 @@ def test_error_texts_keep_no_query_string(mocked, xero):
     exc = raised_by(mocked, xero, body=failure)
     assert "Priya" not in str(exc)
     assert "/api.xro/2.0/Contacts" in str(exc)
+
+
+def test_a_401_refreshes_the_token_once_and_tries_again(mocked, xero, store):
+    mocked.get(API + "Invoices", status=401, json={"Title": "Unauthorized"})
+    mocked.get(API + "Invoices", json={"Invoices": []})
+    mocked.post(TOKEN_URL, json=NEW_TOKEN)
+    assert xero.request("GET", "Invoices", tenant_id=TENANT) == {"Invoices": []}
+    calls = [
+        (call.request.method, call.request.headers.get("Authorization")) for call in mocked.calls
+    ]
+    assert calls[0] == ("GET", "Bearer at-1")
+    assert calls[1][0] == "POST", "the refresh"
+    assert calls[2] == ("GET", "Bearer at-new")
+    assert store.token["access_token"] == "at-new"
 
 
 def test_other_request_failures_are_xero_errors(mocked, xero):

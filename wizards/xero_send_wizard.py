@@ -10,6 +10,7 @@ VERDICTS = [
     ("updated", "Updated"),
     ("skipped", "Skipped"),
     ("failed", "Failed"),
+    ("queued", "Waiting"),
 ]
 
 
@@ -30,7 +31,12 @@ class XeroSendWizard(models.TransientModel):
     move_ids = fields.Many2many("account.move", string="Documents")
     connection_id = fields.Many2one("xero.connection")
     step = fields.Selection(
-        [("connect", "Connect"), ("review", "Review"), ("result", "Result")],
+        [
+            ("connect", "Connect"),
+            ("review", "Review"),
+            ("result", "Result"),
+            ("queued", "Queued"),
+        ],
         required=True,
         default="review",
     )
@@ -44,6 +50,8 @@ class XeroSendWizard(models.TransientModel):
     blocked_count = fields.Integer(compute="_compute_counts")
     sent_count = fields.Integer(compute="_compute_counts")
     failed_count = fields.Integer(compute="_compute_counts")
+    queued_count = fields.Integer(compute="_compute_counts")
+    queued_total = fields.Integer(help="Documents handed to the background job.")
 
     @api.depends("line_ids.verdict", "connection_id.state")
     def _compute_counts(self):
@@ -56,6 +64,7 @@ class XeroSendWizard(models.TransientModel):
             wizard.blocked_count = verdicts.count("blocked")
             wizard.sent_count = verdicts.count("created") + verdicts.count("updated")
             wizard.failed_count = verdicts.count("failed")
+            wizard.queued_count = verdicts.count("queued")
             wizard.needs_reauth = wizard.connection_id.state == "reauth"
             wizard.can_connect = is_manager
 
@@ -108,6 +117,19 @@ class XeroSendWizard(models.TransientModel):
         )
         return action
 
+    def action_open_progress(self):
+        """Where the queued documents stand: sent, failed, waiting and why."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Xero: Documents in the Queue"),
+            "res_model": "xero.move.export",
+            "view_mode": "list,form",
+            "domain": [("move_id", "in", self.move_ids.ids)],
+            "context": {"search_default_group_by_state": 1},
+            "target": "current",
+        }
+
     def action_fix_mappings(self):
         self.ensure_one()
         return self.connection_id.with_context(
@@ -120,6 +142,13 @@ class XeroSendWizard(models.TransientModel):
             raise UserError(_("Review the documents first."))
         if not (self.create_count or self.update_count):
             raise UserError(_("Nothing to send: every document is skipped or blocked."))
+        if self.action == "retry" or (
+            self.create_count + self.update_count > self.connection_id.background_threshold
+        ):
+            going = self.line_ids.filtered(lambda line: line.verdict in ("create", "update"))
+            count = self.env["xero.move.export"]._enqueue(self.connection_id, going.move_id)
+            self.write({"step": "queued", "queued_total": count})
+            return self._action_open()
         results = self.env["xero.export.batch"]._send(
             self.connection_id, self.move_ids, self.action
         )

@@ -8,6 +8,7 @@ one per unit of work.
 import datetime
 import logging
 import time
+from contextlib import nullcontext
 from urllib.parse import quote
 
 from . import errors
@@ -53,11 +54,25 @@ class XeroClient:
     `on_refused(error)`, if given, is told of a 401 or 403 from the API (the tokens or the
     app's rights are refused) before the error is raised.
 
+    `limiter`, if given, is shared by everyone calling this organisation: `limiter.call()` is a
+    context manager around each call, which may raise XeroRateLimitError (with `retry_after`) to
+    say "not now", and `limiter.observe(response)` is given every answer (429s included) to
+    learn from its headers.
+
     `limits_remaining` holds what Xero said was left of the `minute`, `day` and `app_minute`
     limits on the last answer that carried them.
     """
 
-    def __init__(self, oauth, token_getter, token_saver=None, *, refresher=None, on_refused=None):
+    def __init__(
+        self,
+        oauth,
+        token_getter,
+        token_saver=None,
+        *,
+        refresher=None,
+        on_refused=None,
+        limiter=None,
+    ):
         if refresher is None and token_saver is None:
             raise ValueError("A token_saver or a refresher is required to keep refreshed tokens.")
         self.oauth = oauth
@@ -65,14 +80,16 @@ class XeroClient:
         self._token_saver = token_saver
         self._refresher = refresher or self._refresh_and_save
         self._on_refused = on_refused
+        self._limiter = limiter
         self.limits_remaining = {}
 
-    def access_token(self):
-        """The current access token, refreshed first if it expires within REFRESH_MARGIN."""
+    def access_token(self, force_refresh=False):
+        """The current access token, refreshed first if it expires within REFRESH_MARGIN (or
+        when `force_refresh`)."""
         token = self._token_getter()
         if not token or not token.get("access_token"):
             raise errors.XeroAuthenticationError("Not connected to Xero: no access token.")
-        if (token.get("expires_at") or 0) - time.time() <= REFRESH_MARGIN:
+        if force_refresh or (token.get("expires_at") or 0) - time.time() <= REFRESH_MARGIN:
             token = self._refresher(token)
         return token["access_token"]
 
@@ -89,32 +106,38 @@ class XeroClient:
         idempotency_key=None,
     ):
         """Call `path` of the Accounting API (e.g. "Invoices") for `tenant_id`; return the
-        parsed JSON answer, or None when the answer is empty."""
+        parsed JSON answer, or None when the answer is empty.
+
+        A 401 refreshes the token once and tries again: Xero may have ended the access token
+        before its time. Each attempt goes through the limiter, when there is one."""
         if not tenant_id:
             raise ValueError("Xero needs a tenant id on every Accounting API call.")
-        request_headers = {
-            "Accept": "application/json",
-            "Authorization": f"Bearer {self.access_token()}",
-            "xero-tenant-id": tenant_id,
-        }
+        call_headers = {"xero-tenant-id": tenant_id, "Accept": "application/json"}
         if idempotency_key is not None:
-            request_headers["Idempotency-Key"] = check_idempotency_key(idempotency_key)
-        request_headers.update(headers or {})
-        try:
-            response = self.oauth.send(
-                method,
-                self.oauth.api_url + ACCOUNTING_PATH + path.lstrip("/"),
-                params=params,
-                json=json,
-                data=data,
-                headers=request_headers,
-                # A hook, so that the limits are read from error answers (a 429) too.
-                hooks={"response": self._note_limits},
-            )
-        except errors.XeroAuthenticationError as exc:
-            if self._on_refused and exc.status in (401, 403):
-                self._on_refused(exc)
-            raise
+            call_headers["Idempotency-Key"] = check_idempotency_key(idempotency_key)
+        call_headers.update(headers or {})
+        url = self.oauth.api_url + ACCOUNTING_PATH + path.lstrip("/")
+        for attempt in (1, 2):
+            bearer = f"Bearer {self.access_token(force_refresh=attempt == 2)}"
+            try:
+                with self._limiter.call() if self._limiter else nullcontext():
+                    response = self.oauth.send(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        data=data,
+                        headers={**call_headers, "Authorization": bearer},
+                        # A hook, so that the limits are read from error answers (a 429) too.
+                        hooks={"response": self._note_limits},
+                    )
+                break
+            except errors.XeroAuthenticationError as exc:
+                if exc.status == 401 and attempt == 1:
+                    continue
+                if self._on_refused and exc.status in (401, 403):
+                    self._on_refused(exc)
+                raise
         _logger.debug("Xero %s %s: HTTP %s", method, path, response.status_code)
         if not response.content:
             return None
@@ -281,6 +304,8 @@ class XeroClient:
         return token
 
     def _note_limits(self, response, *args, **kwargs):
+        if self._limiter:
+            self._limiter.observe(response.status_code, response.headers)
         for name, header in _LIMIT_HEADERS.items():
             value = response.headers.get(header)
             if value is not None and value.strip().isdigit():

@@ -1,0 +1,114 @@
+"""Thousands of documents at Xero's limits: one limiter per organisation, nothing dropped. Time
+is moved on here (freezegun) and at the sandbox (its clock), never waited for."""
+
+from datetime import timedelta
+
+import requests
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.tests import tagged
+
+from ..xero_sandbox import seed
+from .common import SANDBOX_TIMEOUT
+from .test_send import XeroSendCase
+
+
+@tagged("post_install", "-at_install")
+class TestLimits(XeroSendCase):
+    def _scanned_bills(self, count):
+        bills = self.env["account.move"]
+        for n in range(count):
+            bill = self.make_move(ref=f"SCAN-{n}")
+            bill.message_main_attachment_id = self.env["ir.attachment"].create(
+                {
+                    "name": f"scan-{n}.pdf",
+                    "raw": b"%PDF-1.4 scanned bill " + str(n).encode(),
+                    "res_model": "account.move",
+                    "res_id": bill.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+            bills |= bill
+        return bills
+
+    def _attachments(self):
+        state = requests.get(
+            f"{self.sandbox.url}/_sandbox/state",
+            params={"tenant_id": seed.AU_TENANT_ID},
+            timeout=SANDBOX_TIMEOUT,
+        ).json()
+        return state["organisations"][0]["attachments"]
+
+    def _minutes_later(self, minutes):
+        """This many minutes from the test's start, here and at the sandbox."""
+        self.sandbox_control("clock", advance=60 * minutes + 1 - self._advanced)
+        self._advanced = 60 * minutes + 1
+        return freeze_time(self._start + timedelta(minutes=minutes, seconds=1))
+
+    def setUp(self):
+        super().setUp()
+        self._start, self._advanced = fields.Datetime.now(), 0
+
+    def test_at_the_minute_limit_nothing_is_asked_until_its_time_and_no_file_is_lost(self):
+        self.connection.send_attachments = True
+        self.sandbox_control("settings", minute_limit=6)
+        bills = self._scanned_bills(8)
+        with self._minutes_later(1):
+            self.send(bills)
+            self.env.invalidate_all()
+            self.assertEqual(set(bills.mapped("xero_state")), {"sent"}, "the bills are in Xero")
+            pending = bills.xero_export_id.filtered("attachment_pending")
+            self.assertTrue(pending, "the minute's calls ran out before every file went")
+            self.assertTrue(all(e.queued and "limit" in e.waiting_reason for e in pending))
+            calls = len(self.sandbox_log())
+            self.run_queue()
+            self.assertEqual(len(self.sandbox_log()), calls, "no call before Xero's time")
+        for minutes in range(2, 5):
+            with self._minutes_later(minutes):
+                self.run_queue()
+        self.env.invalidate_all()
+        self.assertFalse(bills.xero_export_id.filtered("attachment_pending"))
+        self.assertEqual(
+            sorted(a["FileName"] for a in self._attachments()),
+            sorted(f"scan-{n}.pdf" for n in range(8)),
+            "every scan attached, once",
+        )
+        refused = [e for e in self.sandbox_log() if e["status"] == 429]
+        self.assertLessEqual(len(refused), 1, "Xero's remaining calls are heeded, not tested")
+
+    def test_the_days_limit_pauses_until_the_next_day(self):
+        self.connection.daily_call_limit = 4  # the connection used 4 setting up
+        bill = self.make_move()
+        results = self.send(bill)
+        self.assertEqual(results[bill][0], "queued")
+        self.env.invalidate_all()
+        self.assertIn("daily call limit", bill.xero_export_id.waiting_reason)
+        self.assertIn("daily call limit", self.connection.limit_status)
+        self.assertEqual(self.xero_documents(), [])
+        calls = len(self.sandbox_log())
+        with self._minutes_later(60):
+            self.run_queue()
+        self.assertEqual(len(self.sandbox_log()), calls, "still the same day")
+        with self._minutes_later(24 * 60):
+            self.run_queue()
+            self.env.invalidate_all()
+            self.assertFalse(self.connection.limit_status)
+        self.assertEqual(bill.xero_state, "sent")
+        self.assertEqual(len(self.xero_documents()), 1)
+
+    def test_a_selection_larger_than_a_batch_goes_to_the_background(self):
+        self.connection.background_threshold = 2
+        bills = self.make_move() | self.make_move(ref="BG-2") | self.make_move(ref="BG-3")
+        wizard, _review = self.review(bills)
+        wizard.action_send()
+        self.assertEqual(wizard.step, "queued")
+        self.assertEqual(wizard.queued_total, 3)
+        self.assertEqual(self.sandbox_log("/api.xro/2.0/Invoices"), [], "nothing sent yet")
+        progress = wizard.action_open_progress()
+        self.assertEqual(self.env["xero.move.export"].search(progress["domain"]).move_id, bills)
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(set(bills.mapped("xero_state")), {"sent"})
+        self.assertEqual(len(self.xero_documents()), 3)
+        self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 1)
