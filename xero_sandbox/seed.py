@@ -177,6 +177,7 @@ AU_ACCOUNTS = [
     ("710", "Office Equipment", "FIXED", "INPUT", {}),
     ("800", "Accounts Payable", "CURRLIAB", "BASEXCLUDED", {"system_account": "CREDITORS"}),
     ("820", "GST", "CURRLIAB", "BASEXCLUDED", {"system_account": "GST"}),
+    ("860", "Rounding", "CURRLIAB", "BASEXCLUDED", {"system_account": "ROUNDING"}),
     ("960", "Retained Earnings", "EQUITY", "BASEXCLUDED", {"system_account": "RETAINEDEARNINGS"}),
     ("970", "Owner A Funds Introduced", "EQUITY", "BASEXCLUDED", {}),
 ]

@@ -57,6 +57,17 @@ def test_sales_credit_notes_are_numbered_and_computed(au):
     ]
 
 
+def test_credit_notes_take_a_currency_rate_and_tax_amounts_as_invoices_do(au):
+    (usd,) = au.create(
+        "CreditNotes",
+        credit_note(line(UnitAmount=19.96, TaxAmount=1.98), CurrencyCode="USD", CurrencyRate=0.625),
+    )
+    assert (usd["CurrencyCode"], usd["CurrencyRate"]) == ("USD", 0.625)
+    assert (usd["TotalTax"], usd["Total"]) == (1.98, 21.94)
+    (day_rate,) = au.create("CreditNotes", credit_note(CurrencyCode="USD"))
+    assert day_rate["CurrencyRate"] == 0.655
+
+
 def test_allocation_reduces_what_is_due_and_settles_both_documents(au):
     (sale,) = au.create("Invoices", invoice())  # 110.00
     (credit,) = au.create("CreditNotes", credit_note())  # 44.00
