@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare
 
 from ..xero.payloads import PayloadError
 
@@ -32,6 +33,8 @@ SETTLED_STATUSES = ("PAID", "VOIDED", "DELETED")
 # A change to one of these after a send makes the document "changed since sent".
 SENT_FIELDS = {
     "state",
+    "invoice_currency_rate",
+    "invoice_cash_rounding_id",
     "partner_id",
     "invoice_date",
     "invoice_date_due",
@@ -277,6 +280,63 @@ class AccountMove(models.Model):
             if side == "purchase"
             else (connection.untaxed_sale_rate_id)
         )
+
+        def tax_rate(tax):
+            """(problem, the Xero tax rate `tax` is mapped to)."""
+            rate = mapped.get(tax)
+            if not rate:
+                return _(
+                    "Tax “%(tax)s” has no Xero tax rate: map it in the Xero settings "
+                    "(Accounts and Taxes).",
+                    tax=tax.name,
+                ), None
+            if tax.amount_type == "percent" and float_compare(
+                tax.amount, rate.effective_rate, precision_digits=4
+            ):
+                percent = f"{tax.amount:g}%"
+                return _(
+                    "Tax “%(tax)s” (%(percent)s) is mapped to the Xero rate %(rate)s, which "
+                    "Xero would compute otherwise: map it to a rate of the same percentage in "
+                    "the Xero settings (Accounts and Taxes).",
+                    tax=tax.name,
+                    percent=percent,
+                    rate=rate.display_name,
+                ), None
+            return None, rate
+
+        def line_rate(line):
+            """(problem, the Xero tax rate of `line`, empty on a document without taxes)."""
+            if len(line.tax_ids) > 1:
+                return _(
+                    "Line “%(line)s” has several taxes: Xero takes one tax per line.",
+                    line=line.name,
+                ), None
+            if line.tax_ids:
+                return tax_rate(line.tax_ids)
+            if amount_types == "NoTax":
+                return None, untaxed.browse()
+            if not untaxed:
+                return _(
+                    "Line “%(line)s” has no tax: choose the Xero rate for untaxed lines "
+                    "in the Xero settings (Accounts and Taxes).",
+                    line=line.name or "",
+                ), None
+            return None, untaxed
+
+        def xero_line(line, account, rate, **values):
+            return {
+                "description": line.name or line.product_id.display_name or "",
+                "quantity": _decimal(line.quantity),
+                "unit_amount": _decimal(line.price_unit),
+                "discount": _decimal(line.discount),
+                "account_code": account.code,
+                "tax_type": rate.tax_type or None,
+                "tax_rate": _decimal(rate.effective_rate) if rate else None,
+                "tracking": [],
+                "display_only": False,
+                **values,
+            }
+
         data_lines = []
         for line in lines:
             if line.display_type in ("line_section", "line_note"):
@@ -292,49 +352,43 @@ class AccountMove(models.Model):
                     "(Accounts and Taxes).",
                     which=which,
                 ), None
-            if account.status != "ACTIVE":
-                return _(
-                    "Xero account %(account)s is %(status)s: choose another in the Xero settings.",
-                    account=account.display_name,
-                    status=account.status.lower(),
-                ), None
-            if len(line.tax_ids) > 1:
-                return _(
-                    "Line “%(line)s” has several taxes: Xero takes one tax per line.",
-                    line=line.name,
-                ), None
-            if line.tax_ids:
-                rate = mapped.get(line.tax_ids)
-                if not rate:
-                    return _(
-                        "Tax “%(tax)s” has no Xero tax rate: map it in the Xero settings "
-                        "(Accounts and Taxes).",
-                        tax=line.tax_ids.name,
-                    ), None
-            elif amount_types != "NoTax":
-                rate = untaxed
-                if not rate:
-                    return _(
-                        "Line “%(line)s” has no tax: choose the Xero rate for untaxed lines "
-                        "in the Xero settings (Accounts and Taxes).",
-                        line=line.name,
-                    ), None
-            else:
-                rate = None
+            problem = account._xero_unusable()
+            if problem:
+                return problem, None
+            problem, rate = line_rate(line)
+            if problem:
+                return problem, None
             problem, tracking = connection._xero_tracking_for(line)
             if problem:
                 return problem, None
+            data_lines.append(xero_line(line, account, rate, tracking=tracking))
+        # The rest of what Odoo adds to the total: its cash rounding, as a line of its own
+        # ("Add a rounding line") or in the biggest tax ("Modify tax amount"). Amounts in the
+        # document's currency, signed as the document's lines.
+        tax_rounding = None
+        for rounding in self.line_ids.filtered(lambda line: line.display_type == "rounding"):
+            amount = _decimal(self.direction_sign * rounding.amount_currency)
+            if rounding.tax_line_id:
+                problem, rate = tax_rate(rounding.tax_line_id)
+                if problem:
+                    return problem, None
+                tax_rounding = {"tax_type": rate.tax_type, "amount": amount}
+                continue
+            account = connection.rounding_account_id
+            if not account:
+                return _(
+                    "Its cash rounding (%(amount)s) needs a Xero account: choose the Rounding "
+                    "Account in the Xero settings (Accounts and Taxes).",
+                    amount=amount,
+                ), None
+            problem = account._xero_unusable()
+            if problem:
+                return problem, None
+            problem, rate = line_rate(rounding)
+            if problem:
+                return problem, None
             data_lines.append(
-                {
-                    "description": line.name or line.product_id.display_name or "",
-                    "quantity": _decimal(line.quantity),
-                    "unit_amount": _decimal(line.price_unit),
-                    "discount": _decimal(line.discount),
-                    "account_code": account.code,
-                    "tax_type": rate.tax_type if rate else None,
-                    "tracking": tracking,
-                    "display_only": False,
-                }
+                xero_line(rounding, account, rate, quantity=Decimal(1), unit_amount=amount)
             )
         link = connection._xero_contact_link(partner)
         data = {
@@ -347,6 +401,7 @@ class AccountMove(models.Model):
             "date": self.invoice_date,
             "due_date": self.invoice_date_due,
             "currency": currency,
+            "currency_rate": self._xero_currency_rate(connection),
             "status": connection.invoice_status,
             "url": f"{self.get_base_url()}/odoo/{self._name}/{self.id}",
             "contact": {
@@ -357,8 +412,25 @@ class AccountMove(models.Model):
             },
             "line_amount_types": amount_types,
             "lines": data_lines,
+            "tax_rounding": tax_rounding,
+            "total": _decimal(self.amount_total),
         }
         return None, data
+
+    def _xero_currency_rate(self, connection):
+        """The rate Odoo used for this document, for Xero: when its currency is not the
+        organisation's base currency, and the company's books are kept in that base currency
+        (otherwise Odoo has no amounts in it for Xero's to equal, and Xero's own rate goes).
+
+        Odoo's rate is units of the document's currency per unit of the company's, as Xero's
+        CurrencyRate is (see xero/payloads.py). Xero takes it on credit notes as on invoices:
+        CreditNote.CurrencyRate in Xero's OpenAPI, and Xero's answer in
+        XeroAPI/xero-php-oauth2#143 ("You can set the property CurrencyRate ... If you omit the
+        CurrencyRate property Xero will use XE.com")."""
+        base = connection.base_currency
+        if self.currency_id.name == base or self.company_currency_id.name != base:
+            return None
+        return _decimal(self.invoice_currency_rate)
 
 
 def _decimal(value):

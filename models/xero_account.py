@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 # Xero account types whose accounts take purchases, and those that take sales.
 PURCHASE_TYPES = {"DIRECTCOSTS", "EXPENSE", "OVERHEADS", "INVENTORY", "FIXED"}
@@ -20,6 +20,7 @@ class XeroAccount(models.Model):
     name = fields.Char(required=True)
     account_type = fields.Char("Type")
     account_class = fields.Char("Class")
+    system_account = fields.Char(help="Xero's system role of the account (ROUNDING, GST, ...).")
     status = fields.Selection(
         [("ACTIVE", "Active"), ("ARCHIVED", "Archived"), ("DELETED", "Deleted in Xero")],
         required=True,
@@ -52,6 +53,17 @@ class XeroAccount(models.Model):
         for account in self:
             account.display_name = f"{account.code} {account.name}"
 
+    def _xero_unusable(self):
+        """Why lines cannot go to this account any more, or None."""
+        self.ensure_one()
+        if self.status == "ACTIVE":
+            return None
+        return _(
+            "Xero account %(account)s is %(status)s: choose another in the Xero settings.",
+            account=self.display_name,
+            status=self.status.lower(),
+        )
+
     @api.model
     def _sync(self, connection, accounts):
         """Bring the local copy of `connection`'s chart in line with Xero's `accounts`.
@@ -69,6 +81,7 @@ class XeroAccount(models.Model):
                 "name": account.get("Name") or account["Code"],
                 "account_type": account.get("Type"),
                 "account_class": account.get("Class"),
+                "system_account": account.get("SystemAccount") or False,
                 "status": "ARCHIVED" if account.get("Status") == "ARCHIVED" else "ACTIVE",
             }
             seen.add(account["AccountID"])

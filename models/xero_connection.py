@@ -159,6 +159,14 @@ class XeroConnection(models.Model):
         "Sales Account Reference",
         domain="[('connection_id', '=', id), ('usage', '=', 'sales')]",
     )
+    rounding_account_id = fields.Many2one(
+        "xero.account",
+        "Rounding Account",
+        domain="[('connection_id', '=', id), ('status', '=', 'ACTIVE'), "
+        "('account_type', '!=', 'BANK')]",
+        help="Where the cash rounding line of an Odoo document goes in Xero (Odoo's cash "
+        "rounding strategy 'Add a rounding line').",
+    )
     category_account_ids = fields.One2many(
         "xero.category.account", "connection_id", "Account per Product Category"
     )
@@ -701,6 +709,7 @@ class XeroConnection(models.Model):
             {
                 "purchase_account_id": False,
                 "sales_account_id": False,
+                "rounding_account_id": False,
                 "untaxed_purchase_rate_id": False,
                 "untaxed_sale_rate_id": False,
             }

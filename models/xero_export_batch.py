@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, format_datetime
+from odoo.tools import format_datetime
 
 from ..xero import (
     XeroAuthenticationError,
@@ -688,12 +688,7 @@ class _Run:
             xero_id = element[ID_FIELDS[kind]]
             created = not claim["xero_id"]
             number = element.get(NUMBER_FIELDS[kind]) or False
-            warning = "\n".join(
-                filter(
-                    None,
-                    [*warnings, _xero_warnings(element), _total_difference(move, element)],
-                )
-            )
+            warning = "\n".join(filter(None, [*warnings, _xero_warnings(element)]))
             sent[move.id] = {
                 "xero_id": xero_id,
                 "xero_number": number,
@@ -953,18 +948,3 @@ def _xero_warnings(element):
         return None
     return _("Xero changed it: %(messages)s", messages=" ".join(messages))
 
-
-def _total_difference(move, element):
-    """A sentence when Xero's total differs from Odoo's (rounding per line vs per document)."""
-    total = element.get("Total")
-    if total is None:
-        return None
-    if float_compare(
-        float(Decimal(str(total))), move.amount_total, precision_rounding=move.currency_id.rounding
-    ):
-        return _(
-            "Xero's total is %(xero)s, Odoo's %(odoo)s: check the taxes' rounding.",
-            xero=total,
-            odoo=move.amount_total,
-        )
-    return None

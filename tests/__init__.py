@@ -1,4 +1,5 @@
 from . import (
+    test_amounts,
     test_connection,
     test_install,
     test_payloads,

@@ -225,6 +225,21 @@ class TestSetup(XeroSandboxMixin, HttpCase):
         self.assertEqual(self.connection.purchase_account_id.code, "310")
         self.assertTrue(self.connection.tax_mapping_ids)
 
+    def test_xeros_rounding_account_is_proposed_and_another_can_be_chosen(self):
+        wizard = self._wizard()
+        self.assertEqual(wizard.rounding_account_id, self._account("860"))
+        self.assertEqual(self._account("860").system_account, "ROUNDING")
+        wizard.write(
+            {
+                "purchase_account_id": self._account("310").id,
+                "sales_account_id": self._account("200").id,
+                "rounding_account_id": self._account("260").id,
+            }
+        )
+        wizard.action_integrate()
+        self.assertEqual(self.connection.rounding_account_id.code, "260")
+        self.assertEqual(self._wizard().rounding_account_id.code, "260", "the choice is kept")
+
     def test_review_needs_both_references(self):
         wizard = self._wizard()
         wizard.purchase_account_id = self._account("310")

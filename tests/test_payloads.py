@@ -227,6 +227,64 @@ def test_statuses(status):
     assert build(make_doc(status=status))["Status"] == status
 
 
+@pytest.mark.parametrize("doc_type", ["ACCPAY", "ACCREC", "ACCPAYCREDIT", "ACCRECCREDIT"])
+def test_the_currency_rate_goes_with_six_decimals_when_given(doc_type):
+    usd = build(make_doc(type=doc_type, currency="USD", currency_rate=Decimal("0.6666666667")))
+    assert (usd["CurrencyCode"], usd["CurrencyRate"]) == ("USD", 0.666667)
+    assert build(make_doc(type=doc_type, currency="USD", currency_rate=0.625))["CurrencyRate"] == (
+        0.625
+    )
+    assert "CurrencyRate" not in build(make_doc(type=doc_type, currency_rate=None))
+
+
+# Totals
+
+
+def rated(unit, rate="15", **values):
+    return make_line(
+        unit_amount=Decimal(unit), quantity=Decimal(1), tax_rate=Decimal(rate), **values
+    )
+
+
+def test_xeros_total_rounds_the_tax_of_each_line():
+    # Xero's own example ("Rounding in Xero"): 76.30 + 11.44, where one tax on the sum is 11.45.
+    doc = make_doc(rated("25.06"), rated("25.61"), rated("25.63"))
+    assert payloads.xero_total(doc) == Decimal("87.74")
+    assert build({**doc, "total": Decimal("87.74")})["LineItems"] == build(doc)["LineItems"]
+    inclusive = make_doc(rated("11", "10"), rated("10", "10"), line_amount_types="Inclusive")
+    assert payloads.xero_total(inclusive) == Decimal("21.00")
+    no_tax = make_doc(rated("54.90", "0", tax_type=None), line_amount_types="NoTax")
+    assert payloads.xero_total(no_tax) == Decimal("54.90")
+    # 3 x 54.90 less 12.5%: 144.11, and its tax 14.41.
+    discounted = invoice(
+        {"unit_amount": Decimal("54.90"), "discount": Decimal("12.5"), "tax_rate": 10}
+    )
+    assert payloads.xero_total(discounted) == Decimal("158.52")
+
+
+def test_a_total_xero_would_compute_otherwise_is_refused_with_both():
+    doc = make_doc(rated("25.06"), rated("25.61"), rated("25.63"), total=Decimal("87.75"))
+    with pytest.raises(PayloadError, match=r"Xero would total it 87\.74, Odoo totals it 87\.75"):
+        payloads.document_payload(doc)
+    with pytest.raises(PayloadError, match="line 1's Xero tax rate INPUT has no known percent"):
+        payloads.document_payload(make_doc(make_line(), total=Decimal("181.17")))
+
+
+def test_a_cash_rounding_in_a_tax_goes_into_the_biggest_line_of_that_tax():
+    doc = make_doc(
+        rated("5.00", "10"),
+        rated("19.94", "10"),
+        rated("30.00", "0", tax_type="EXEMPTEXPENSES"),
+        tax_rounding={"tax_type": "INPUT", "amount": Decimal("0.02")},
+        total=Decimal("57.45"),
+    )
+    lines = build(doc)["LineItems"]
+    assert [line.get("TaxAmount") for line in lines] == [None, 2.01, None]  # 1.99 + 0.02
+    assert payloads.xero_total(doc) == Decimal("57.45")
+    with pytest.raises(PayloadError, match="its cash rounding is in the tax 'OUTPUT', which none"):
+        payloads.document_payload({**doc, "tax_rounding": {"tax_type": "OUTPUT", "amount": 1}})
+
+
 # Amounts and discounts
 
 
@@ -512,6 +570,9 @@ def _value(key, value):
         (_value("xero_id", "INV-0001"), "its Xero id 'INV-0001' is not a Xero id"),
         (_value("currency", "aud"), "its currency 'aud' is not a 3-letter ISO code"),
         (_value("currency", None), "its currency None is not"),
+        (_value("currency_rate", Decimal("0")), "its currency rate 0 is not above zero"),
+        (_value("currency_rate", Decimal("1e-7")), "is 0 to the 6 decimals Xero keeps"),
+        (_value("currency_rate", "0.6"), "the currency rate is '0.6', not a number"),
         (_value("status", "PAID"), "its status 'PAID' is not one of DRAFT, SUBMITTED, AUTHORI"),
         (_value("line_amount_types", "Included"), "tax mode (line amount types) 'Included'"),
         (_value("line_amount_types", None), "tax mode (line amount types) None"),

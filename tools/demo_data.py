@@ -218,6 +218,7 @@ def connect(env, company, gst):
             "scopes_granted": minted["scope"],
             "purchase_account_id": accounts["310"].id,
             "sales_account_id": accounts["200"].id,
+            "rounding_account_id": accounts["860"].id,
             "untaxed_purchase_rate_id": rates["EXEMPTEXPENSES"].id,
             "untaxed_sale_rate_id": rates["EXEMPTOUTPUT"].id,
             "tax_mapping_ids": [

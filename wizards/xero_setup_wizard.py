@@ -53,6 +53,13 @@ class XeroSetupWizard(models.TransientModel):
         "Sales Account Reference",
         domain="[('connection_id', '=', connection_id), ('usage', '=', 'sales')]",
     )
+    rounding_account_id = fields.Many2one(
+        "xero.account",
+        "Rounding Account",
+        domain="[('connection_id', '=', connection_id), ('status', '=', 'ACTIVE'), "
+        "('account_type', '!=', 'BANK')]",
+        help="Where the cash rounding line of an Odoo document goes in Xero.",
+    )
     category_line_ids = fields.One2many("xero.setup.wizard.category", "wizard_id")
     tax_line_ids = fields.One2many("xero.setup.wizard.tax", "wizard_id")
     tracking_line_ids = fields.One2many("xero.setup.wizard.tracking", "wizard_id")
@@ -150,6 +157,12 @@ class XeroSetupWizard(models.TransientModel):
                 "sales_account_id": connection.sales_account_id.filtered(
                     lambda a: a.usage == "sales"
                 ).id,
+                "rounding_account_id": (
+                    connection.rounding_account_id.filtered(lambda a: a.status == "ACTIVE")
+                    or connection.account_ids.filtered(
+                        lambda a: a.system_account == "ROUNDING" and a.status == "ACTIVE"
+                    )[:1]
+                ).id,
                 "invoice_status": connection.invoice_status,
                 "untaxed_purchase_rate_id": (
                     connection.untaxed_purchase_rate_id
@@ -208,6 +221,7 @@ class XeroSetupWizard(models.TransientModel):
             {
                 "purchase_account_id": self.purchase_account_id.id,
                 "sales_account_id": self.sales_account_id.id,
+                "rounding_account_id": self.rounding_account_id.id,
                 "invoice_status": self.invoice_status,
                 "untaxed_purchase_rate_id": self.untaxed_purchase_rate_id.id,
                 "untaxed_sale_rate_id": self.untaxed_sale_rate_id.id,

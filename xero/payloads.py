@@ -3,28 +3,22 @@
 Pure functions: no Odoo, no HTTP. The Odoo side turns an account.move into a plain ``doc`` (dicts,
 ``decimal.Decimal`` amounts, ``datetime.date`` dates; see `document_payload`), and this module
 turns it into the element Xero expects in ``{"Invoices": [...]}`` or ``{"CreditNotes": [...]}``,
-checked against Xero's OpenAPI description (v16.1.0) by the tests.
-
-Header fields per type, as Xero's schema defines them:
-
-============  ==========  =============================  ==============  ====  =======  ============
-doc type      Xero        number sent                    Reference       Url   DueDate  discount
-============  ==========  =============================  ==============  ====  =======  ============
-ACCREC        Invoice     InvoiceNumber = number         reference       yes   yes      DiscountRate
-ACCPAY        Invoice     InvoiceNumber = vendor_ref,    none (schema:   yes   yes      folded
-                          else number                    ACCREC only)
-ACCRECCREDIT  CreditNote  CreditNoteNumber = number      reference       none  none     folded
-ACCPAYCREDIT  CreditNote  CreditNoteNumber = vendor_ref, none (schema:   none  none     folded
-                          else number                    ACCRECCREDIT)
-============  ==========  =============================  ==============  ====  =======  ============
+checked against Xero's OpenAPI description (v16.1.0) by the tests. Which Odoo field becomes which
+Xero field for each of the four types is the README's table ("What goes where"); why:
 
 - ACCREC and ACCRECCREDIT numbers are unique in the organisation, so Odoo's number is the number.
 - A bill's InvoiceNumber is shown as "Reference" in Xero's bill screen and is not unique: it is the
   vendor's own number, the one the bookkeeper matches with the supplier's statement. Without one,
   Odoo's number goes there so that the bill can still be found in Xero by the Odoo number. With
   one, Odoo's number stays reachable through ``Url`` ("Go to ..." in Xero, a link to the Odoo
-  document). Xero has no other field for it: ``Reference`` is ACCREC only.
+  document). Xero has no other field for it: ``Reference`` is ACCREC only. A vendor credit note's
+  CreditNoteNumber follows the same rule.
 - Credit notes have no ``Url`` in the schema, and no due date in Xero's app: both are left out.
+- ``CurrencyRate`` is sent when the doc has one (``currency_rate``), rounded to the 6 decimals the
+  schema allows ("max length = [18].[6]"). Xero's rate is units of the document's currency per
+  unit of the organisation's base currency, as Odoo's (the OpenAPI's own examples: an NZD quote of
+  an American organisation at 1.547150, an AUD one of a New Zealand organisation at 0.937053).
+  Without it, Xero converts at its XE.com rate of the day.
 - Discounts: the schema supports ``DiscountRate`` on ACCREC only ("ACC PAY invoices and credit
   notes in Xero do not support discounts"); elsewhere the discount is folded into the unit price,
   ``unit x (1 - discount / 100)`` rounded to 4 decimals. A discount outside 0-100 (a surcharge
@@ -41,6 +35,14 @@ see `needs_unitdp4`), DiscountRate (ACCREC), AccountCode, and TaxType and Tracki
 LineAmount is never sent: Xero computes it. An empty description becomes "-" (Xero requires one);
 a description over 4,000 characters (counted in UTF-16 code units, as Xero's .NET strings count,
 so an emoji counts 2) is cut to 4,000 ending with "…". Both are reported by `document_warnings`.
+
+Totals: Xero computes each line's amount and tax rounded to the cent and adds them up (Xero's
+"Rounding in Xero" guide); `xero_total` does the same, from each line's ``tax_rate`` (the
+percentage of its TaxType in Xero). A cash rounding Odoo put in a tax (``tax_rounding``: its
+TaxType and amount) goes into the TaxAmount of the line of that TaxType with the largest tax:
+Xero keeps a TaxAmount given on a line ("This value can be overriden if the calculated
+<TaxAmount> is not correct", OpenAPI LineItem). A doc with a ``total`` (Odoo's) that Xero would
+total differently is refused with a PayloadError saying both.
 
 Amounts: quantities, unit amounts and discount rates are rounded half up to 4 decimals and sent
 as JSON numbers, through ``float``. A float prints in JSON as the shortest text that reads back
@@ -86,6 +88,7 @@ SAFETY_MARGIN = 0.01
 UNIT_PLACES = Decimal("0.0001")
 QUANTITY_PLACES = Decimal("0.0001")
 RATE_PLACES = Decimal("0.0001")
+CURRENCY_RATE_PLACES = Decimal("0.000001")  # CurrencyRate: "(max length = [18].[6])"
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 # A double holds 15 significant digits exactly; with 4 decimals that is up to 99,999,999,999.
@@ -130,6 +133,14 @@ def document_payload(doc):
     return _Builder(doc).payload()
 
 
+def xero_total(doc):
+    """The total Xero will compute for the payload of `doc` (see Totals above); raises
+    PayloadError, also when a taxed line has no ``tax_rate``."""
+    builder = _Builder(doc)
+    builder.payload()
+    return builder.total()
+
+
 def document_warnings(doc):
     """What `document_payload` had to change in `doc` to fit Xero, as sentences for the user
     (a cut description, an empty one sent as "-", a link left out); [] when nothing."""
@@ -171,6 +182,8 @@ class _Builder:
         self.ref = doc.get("ref")
         self.label = doc.get("name") or doc.get("number") or self.ref or "(unnamed document)"
         self.warnings = []
+        self.line_amount_types = None
+        self.priced = []  # (line number, item, Xero's tax rate) of the lines with amounts
 
     def fail(self, problem):
         raise PayloadError(self.ref, f"{self.label}: {problem}")
@@ -198,11 +211,13 @@ class _Builder:
         if invoice and doc.get("due_date") is not None:
             result["DueDate"] = self.date(doc["due_date"], "due date")
         result["CurrencyCode"] = self.currency(doc.get("currency"))
+        if doc.get("currency_rate") is not None:
+            result["CurrencyRate"] = self.currency_rate(doc["currency_rate"])
         result["Status"] = self.choice(doc.get("status"), STATUSES, "status")
-        line_amount_types = self.choice(
+        self.line_amount_types = self.choice(
             doc.get("line_amount_types"), LINE_AMOUNT_TYPES, "tax mode (line amount types)"
         )
-        result["LineAmountTypes"] = line_amount_types
+        result["LineAmountTypes"] = self.line_amount_types
         if invoice and doc.get("url"):
             url = str(doc["url"]).strip()
             if url.startswith(("https://", "http://")):
@@ -210,6 +225,10 @@ class _Builder:
             else:
                 self.warn(f"the link back to Odoo ({url}) is not a web address; it was left out.")
         result["LineItems"] = self.lines(doc.get("lines"), doc_type)
+        if doc.get("tax_rounding"):
+            self.round_tax(doc["tax_rounding"])
+        if doc.get("total") is not None:
+            self.check_total(doc["total"])
         return result
 
     # Header
@@ -273,6 +292,17 @@ class _Builder:
             )
         return code
 
+    def currency_rate(self, rate):
+        rate = self.decimal(rate, "currency rate")
+        if rate <= 0:
+            self.fail(
+                f"its currency rate {rate} is not above zero. Set the rate and send it again."
+            )
+        rounded = self.number(rate, CURRENCY_RATE_PLACES)
+        if not rounded:
+            self.fail(f"its currency rate {rate} is 0 to the 6 decimals Xero keeps.")
+        return rounded
+
     def choice(self, value, allowed, what):
         if value not in allowed:
             self.fail(f"its {what} {value!r} is not one of {', '.join(allowed)}.")
@@ -325,6 +355,10 @@ class _Builder:
         tracking = self.tracking(line.get("tracking"), where)
         if tracking:
             item["Tracking"] = tracking
+        rate = line.get("tax_rate")
+        self.priced.append(
+            (number, item, None if rate is None else self.decimal(rate, f"{where} tax rate"))
+        )
         return item
 
     def description(self, text, number):
@@ -362,6 +396,54 @@ class _Builder:
             result.append({"Name": name, "Option": option})
         return result
 
+    # Totals
+
+    def line_tax(self, number, item, rate):
+        """The tax Xero computes for a line (or the TaxAmount it was given)."""
+        if "TaxAmount" in item:
+            return _exact(item["TaxAmount"])
+        if self.line_amount_types == "NoTax" or "TaxType" not in item:
+            return Decimal(0)
+        if rate is None:
+            self.fail(
+                f"line {number}'s Xero tax rate {item['TaxType']} has no known percentage: "
+                "reopen Accounts and Taxes in the Xero settings and send it again."
+            )
+        amount = _line_amount(item)
+        if self.line_amount_types == "Inclusive":
+            return _cent(amount * rate / (HUNDRED + rate))
+        return _cent(amount * rate / HUNDRED)
+
+    def round_tax(self, rounding):
+        tax_type = _text(rounding.get("tax_type"))
+        amount = self.decimal(rounding.get("amount"), "cash rounding")
+        lines = [line for line in self.priced if line[1].get("TaxType") == tax_type]
+        if not lines:
+            self.fail(
+                f"its cash rounding is in the tax {tax_type!r}, which none of its lines carries."
+            )
+        number, item, rate = max(lines, key=lambda line: abs(self.line_tax(*line)))
+        item["TaxAmount"] = self.number(self.line_tax(number, item, rate) + amount, CENT)
+
+    def total(self):
+        amounts = sum((_line_amount(item) for _n, item, _r in self.priced), Decimal(0))
+        if self.line_amount_types == "Inclusive":
+            return amounts
+        return amounts + sum((self.line_tax(*line) for line in self.priced), Decimal(0))
+
+    def check_total(self, expected):
+        expected = _cent(self.decimal(expected, "total"))
+        total = self.total()
+        if total != expected:
+            self.fail(
+                f"Xero would total it {total}, Odoo totals it {expected}. Xero adds up each "
+                "line's amount and tax rounded to the cent; Odoo's total differs when its taxes "
+                "are rounded globally, when a cash rounding changes the tax of prices that "
+                "include tax, or when prices or discounts have more decimals than Xero keeps. "
+                "Round taxes per line in Odoo, use a cash rounding that adds a line, or change "
+                "the document, then send it again."
+            )
+
     def decimal(self, value, what):
         if isinstance(value, Decimal):
             number = value
@@ -388,6 +470,22 @@ def _json_number(value, places):
     if len(rounded.as_tuple().digits) > _MAX_JSON_DIGITS:
         raise ValueError(f"{value} has more digits than a JSON number keeps exactly.")
     return float(rounded) + 0.0  # + 0.0: no "-0.0"
+
+
+def _exact(number):
+    """The Decimal a JSON number of a payload stands for (see `_json_number`)."""
+    return Decimal(repr(number))
+
+
+def _cent(value):
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _line_amount(item):
+    """A line's amount as Xero computes it: quantity x unit amount less the discount rate, to
+    the cent (LineItem.LineAmount in Xero's OpenAPI)."""
+    keep = (HUNDRED - _exact(item.get("DiscountRate", 0))) / HUNDRED
+    return _cent(_exact(item["Quantity"]) * _exact(item["UnitAmount"]) * keep)
 
 
 def _text(value):

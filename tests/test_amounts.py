@@ -1,0 +1,221 @@
+"""What Xero holds equals what Odoo booked: rates, totals, statuses, versions and numbers, end
+to end through the sandbox."""
+
+from decimal import Decimal
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .test_send import XeroSendCase
+
+
+def _decimal(number):
+    return Decimal(str(number))
+
+
+class XeroAmountsCase(XeroSendCase):
+    def sent_bodies(self, kind="Invoices"):
+        """The documents the addon wrote to Xero, oldest first, as they were sent."""
+        return [
+            document
+            for method in ("PUT", "POST")
+            for entry in self.sandbox_log(f"/api.xro/2.0/{kind}", method)
+            for document in entry["body"][kind]
+        ]
+
+    def xero_document(self, move):
+        kind = "credit_notes" if move.move_type.endswith("refund") else "invoices"
+        id_field = "CreditNoteID" if kind == "credit_notes" else "InvoiceID"
+        (document,) = [d for d in self.xero_documents(kind) if d[id_field] == move.xero_id]
+        return document
+
+    def cash_rounding(self, strategy):
+        return self.env["account.cash.rounding"].create(
+            {
+                "name": f"Cash 0.05 ({strategy})",
+                "rounding": 0.05,
+                "strategy": strategy,
+                "rounding_method": "HALF-UP",
+                "profit_account_id": self.company_data["default_account_revenue"].id,
+                "loss_account_id": self.company_data["default_account_expense"].id,
+            }
+        )
+
+    def edit(self, move, price_unit):
+        move.button_draft()
+        move.invoice_line_ids[0].price_unit = price_unit
+        move.action_post()
+
+
+@tagged("post_install", "-at_install")
+class TestCurrencyRate(XeroAmountsCase):
+    def test_a_usd_bill_and_its_credit_note_go_at_odoos_rate(self):
+        bill = self.make_move(currency_id=self.usd.id)
+        refund = self.make_move("in_refund", currency_id=self.usd.id, ref="CR-USD")
+        self.assertEqual(bill.invoice_currency_rate, 0.625)
+        self.send(bill)
+        self.send(refund, "credit_note")
+        for move in bill | refund:
+            with self.subTest(move=move.move_type):
+                self.assertEqual(move.xero_state, "sent", move.xero_error)
+                document = self.xero_document(move)
+                self.assertEqual(document["CurrencyCode"], "USD")
+                self.assertEqual(document["CurrencyRate"], 0.625, "Odoo's, not Xero's 0.655")
+                rate = _decimal(document["CurrencyRate"])
+                # Xero's amounts in AUD (its base currency) are Odoo's balances.
+                base = [
+                    (_decimal(line["LineAmount"]) / rate).quantize(Decimal("0.01"))
+                    for line in document["LineItems"]
+                ]
+                lines = move.line_ids.filtered(lambda line: line.display_type == "product")
+                self.assertEqual(base, [_decimal(abs(line.balance)) for line in lines])
+                self.assertEqual(
+                    (_decimal(document["TotalTax"]) / rate).quantize(Decimal("0.01")),
+                    _decimal(abs(move.amount_tax_signed)),
+                )
+                self.assertEqual(
+                    (_decimal(document["Total"]) / rate).quantize(Decimal("0.01")),
+                    _decimal(abs(move.amount_total_signed)),
+                )
+
+    def test_a_document_in_the_base_currency_carries_no_rate(self):
+        bill = self.make_move()
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        (sent,) = self.sent_bodies()
+        self.assertEqual(sent["CurrencyCode"], "AUD")
+        self.assertNotIn("CurrencyRate", sent)
+
+    def test_no_rate_when_odoo_keeps_its_books_in_another_currency(self):
+        usd_bill = self.make_move(currency_id=self.usd.id)
+        aud_bill = self.make_move()
+        _problem, data = usd_bill._xero_document_data(self.connection)
+        self.assertEqual(data["currency_rate"], Decimal("0.625"))
+        # Were the organisation's base currency USD, the company's books (AUD) would hold no
+        # amounts in it for Xero's to equal: Xero's rate goes.
+        self.connection.base_currency = "USD"
+        for move in usd_bill | aud_bill:
+            _problem, data = move._xero_document_data(self.connection)
+            self.assertIsNone(data["currency_rate"])
+
+    def test_changing_odoos_rate_changes_the_document(self):
+        bill = self.make_move(currency_id=self.usd.id)
+        self.send(bill)
+        bill.button_draft()
+        bill.invoice_currency_rate = 0.6
+        bill.action_post()
+        self.assertEqual(bill.xero_state, "changed")
+        results = self.send(bill)
+        self.assertEqual(results[bill][0], "updated")
+        self.assertEqual(self.xero_document(bill)["CurrencyRate"], 0.6)
+
+
+@tagged("post_install", "-at_install")
+class TestTotals(XeroAmountsCase):
+    def setUp(self):
+        super().setUp()
+        self.rounding_account = self.connection.account_ids.filtered(lambda a: a.code == "860")
+        self.connection.rounding_account_id = self.rounding_account
+
+    def rounded_invoice(self, strategy, lines=None, **values):
+        # 19.94 + GST 1.99 = 21.93, rounded to 21.95 in cash.
+        lines = lines or [{"name": "Bar tab", "quantity": 1, "price_unit": 19.94}]
+        invoice = self.make_move(
+            "out_invoice",
+            lines=lines,
+            invoice_cash_rounding_id=self.cash_rounding(strategy).id,
+            **values,
+        )
+        return invoice
+
+    def test_a_rounding_line_goes_to_the_rounding_account(self):
+        invoice = self.rounded_invoice("add_invoice_line")
+        self.assertEqual(invoice.amount_total, 21.95)
+        results = self.send(invoice)
+        self.assertEqual(results[invoice][0], "created", invoice.xero_error)
+        document = self.xero_document(invoice)
+        self.assertEqual(float(document["Total"]), invoice.amount_total)
+        rounding = document["LineItems"][-1]
+        self.assertEqual(
+            (rounding["Description"], rounding["AccountCode"], rounding["LineAmount"]),
+            ("Cash 0.05 (add_invoice_line)", "860", 0.02),
+        )
+        self.assertEqual((rounding["TaxType"], rounding["TaxAmount"]), ("EXEMPTOUTPUT", 0))
+
+    def test_a_rounding_line_on_a_credit_note_and_a_bill(self):
+        refund = self.make_move(
+            "out_refund",
+            lines=[{"name": "Returned keg", "quantity": 1, "price_unit": 19.94}],
+            invoice_cash_rounding_id=self.cash_rounding("add_invoice_line").id,
+        )
+        bill = self.make_move(
+            lines=[{"name": "Limes", "quantity": 1, "price_unit": 19.94}],
+            invoice_cash_rounding_id=self.cash_rounding("add_invoice_line").id,
+        )
+        self.send(refund, "credit_note")
+        self.send(bill)
+        for move in refund | bill:
+            with self.subTest(move=move.move_type):
+                self.assertEqual(move.amount_total, 21.95)
+                document = self.xero_document(move)
+                self.assertEqual(float(document["Total"]), 21.95)
+                self.assertEqual(document["LineItems"][-1]["AccountCode"], "860")
+
+    def test_without_a_rounding_account_the_document_is_blocked(self):
+        self.connection.rounding_account_id = False
+        _wizard, review = self.review(self.rounded_invoice("add_invoice_line"))
+        (verdict, reason) = next(iter(review.values()))
+        self.assertEqual(verdict, "blocked")
+        self.assertIn("choose the Rounding Account in the Xero settings", reason)
+
+    def test_a_rounding_in_the_biggest_tax_goes_into_that_lines_tax(self):
+        invoice = self.rounded_invoice(
+            "biggest_tax",
+            lines=[
+                {"name": "Mixers", "quantity": 1, "price_unit": 5.0},
+                {"name": "Bar tab", "quantity": 1, "price_unit": 19.94},
+            ],
+        )
+        # 24.94 + GST 0.50 + 1.99 = 27.43, rounded to 27.45 in the tax.
+        self.assertEqual((invoice.amount_tax, invoice.amount_total), (2.51, 27.45))
+        self.send(invoice)
+        self.assertEqual(invoice.xero_state, "sent", invoice.xero_error)
+        document = self.xero_document(invoice)
+        self.assertEqual(
+            [line["TaxAmount"] for line in document["LineItems"]], [0.5, 2.01], "the biggest"
+        )
+        self.assertEqual((document["TotalTax"], document["Total"]), (2.51, 27.45))
+        (sent,) = self.sent_bodies()
+        self.assertEqual([("TaxAmount" in line) for line in sent["LineItems"]], [False, True])
+
+    def test_a_rounding_in_the_tax_of_prices_including_tax_is_blocked(self):
+        invoice = self.rounded_invoice(
+            "biggest_tax",
+            lines=[
+                {
+                    "name": "Bar tab",
+                    "quantity": 1,
+                    "price_unit": 21.93,
+                    "tax_ids": [Command.set(self.gst_sale_included.ids)],
+                }
+            ],
+        )
+        self.assertEqual(invoice.amount_total, 21.95)
+        _wizard, review = self.review(invoice)
+        self.assertEqual(review[invoice][0], "blocked")
+        self.assertIn("Xero would total it 21.93, Odoo totals it 21.95", review[invoice][1])
+
+    def test_taxes_rounded_globally_are_blocked_with_the_reason(self):
+        self.env.company.tax_calculation_rounding_method = "round_globally"
+        lines = [{"name": f"Lime {i}", "quantity": 1, "price_unit": 0.15} for i in range(7)]
+        bill = self.make_move(lines=lines)
+        good = self.make_move(ref="GOOD")
+        wizard, review = self.review(bill | good)
+        self.assertEqual(review[bill][0], "blocked")
+        # Odoo: 1.05 + 0.11 of GST; Xero: 7 x (0.15 + 0.02).
+        self.assertIn("Xero would total it 1.19, Odoo totals it 1.16", review[bill][1])
+        self.assertIn("Round taxes per line in Odoo", review[bill][1])
+        wizard.action_send()
+        self.assertEqual(bill.xero_state, "error")
+        self.assertEqual(good.xero_state, "sent")
+        self.assertEqual(len(self.xero_documents()), 1, "the blocked bill was not sent")
