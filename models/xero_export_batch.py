@@ -43,6 +43,13 @@ MAX_TRIES = 8
 BACKOFF_BASE = 30
 BACKOFF_CAP = 3600
 UNQUEUED = {"queued": False, "next_try_at": False, "waiting_reason": False, "attempts": 0}
+# The send wizard's choice for documents already in Xero: keep the status they have there.
+KEEP_STATUS = "keep"
+# Statuses Xero does not take an approved document back to: from AUTHORISED, Xero's only status
+# change is to VOIDED (its support's list in waynerobinson/xeroizer#48; otherwise "Invoice not of
+# valid status for modification", XeroAPI/Xero-NetStandard#79). An approved document keeps
+# AUTHORISED when it is updated (XeroAPI/Xero-Net#339).
+NOT_FROM_APPROVED = ("DRAFT", "SUBMITTED")
 # Xero's words for a contact name taken by another contact.
 NAME_TAKEN = re.compile(r"already assigned to another contact", re.IGNORECASE)
 
@@ -81,11 +88,14 @@ class XeroExportBatch(models.Model):
     # ------------------------------------------------------------------ the send
 
     @api.model
-    def _send(self, connection, moves, action, background=False):
+    def _send(self, connection, moves, action, background=False, update_status=KEEP_STATUS):
         """Send `moves` with `action`; return one result per document: `{"move_id", "result",
         "message", "url"}`, result being created, updated, skipped, failed or queued (it waits
         for Xero's limits, or for a failure that may pass, and goes by itself later).
         `background`: run by the queue's job, which these documents leave when done.
+
+        New documents get the connection's status in Xero; documents already there keep the
+        status they have, or get `update_status` when it is one (see _Run.check_updates).
 
         Every document that goes is claimed first, in a committed transaction (see
         xero.move.export), so that two users never send it twice; whatever Xero answers is
@@ -132,7 +142,7 @@ class XeroExportBatch(models.Model):
             )
         )
         claims, busy = Export._claim(connection, moves.browse([m.id for m in (*going, *blocked)]))
-        run = _Run(self, connection, batch_id, claims, background)
+        run = _Run(self, connection, batch_id, claims, background, update_status)
         try:
             run.log({move_id: ("skipped", message) for move_id, message in busy.items()})
             run.fail(
@@ -215,13 +225,14 @@ class _Run:
     """One send of claimed documents: every step records what it learnt at once, through the
     export records' one transition."""
 
-    def __init__(self, batch_model, connection, batch_id, claims, background):
+    def __init__(self, batch_model, connection, batch_id, claims, background, update_status):
         self.model = batch_model
         self.Export = batch_model.env["xero.move.export"]
         self.connection = connection
         self.batch_id = batch_id
         self.claims = claims  # {move id: claim}, see xero.move.export._claim
         self.background = background
+        self.update_status = update_status  # KEEP_STATUS or a Xero status
         # After an error that will not pass during this run: the error; what remains waits
         # (a limit, Xero unreachable) or fails (refused authorisation).
         self.stop = None
@@ -377,8 +388,8 @@ class _Run:
         going = self.resolve_uncertain(going)
         going = self.skip_unchanged(going)
         going = self.resolve_contacts(going)
+        going = self.check_updates(going)
         payloads = self.build_payloads(going)
-        payloads = self.refuse_settled(payloads)
         self.post(payloads)
         done = [move for move in claimed if self.claims[move.id].get("sent")]
         self.attach(done)
@@ -547,12 +558,15 @@ class _Run:
             self.fail(failures, needs_fix=True)
         return payloads
 
-    def refuse_settled(self, payloads):
-        """Documents paid, voided or deleted in Xero since they were sent are not overwritten;
-        their current status is asked 50 ids at a time, every page read."""
-        updates = [move for move in payloads if self.claims[move.id]["xero_id"]]
+    def check_updates(self, going):
+        """What Xero has now of the documents to update, asked 50 ids at a time, every page
+        read: those paid, voided or deleted there, or approved with a payment or a credit
+        allocated, are not overwritten (Xero refuses: "This document cannot be edited as it has
+        a payment or credit note allocated to it"); the others keep the status they have in
+        Xero, or take the one the user chose, where Xero allows the change."""
+        updates = [move for move in going if self.claims[move.id]["xero_id"]]
         if not updates:
-            return payloads
+            return going
         client = self.connection._client()
         refused, statuses = {}, {}
         for kind in ("Invoices", "CreditNotes"):
@@ -561,7 +575,7 @@ class _Run:
                 continue
             try:
                 current = {
-                    document[ID_FIELDS[kind]]: document["Status"]
+                    document[ID_FIELDS[kind]]: document
                     for document in client.iter_documents(
                         self.connection.tenant_id,
                         kind,
@@ -570,21 +584,61 @@ class _Run:
                 }
             except XeroError as exc:
                 self.failed_to_ask([m.id for m in moves], exc)
-                updates = [m for m in updates if m not in moves]
-                payloads = {m: p for m, p in payloads.items() if m not in moves}
+                going = {m: data for m, data in going.items() if m not in moves}
                 continue
             for move in moves:
-                status = current.get(self.claims[move.id]["xero_id"], "DELETED")
-                if status in SETTLED_STATUSES:
-                    statuses[move.id] = status
-                    refused[move.id] = _(
-                        "%(status)s in Xero since it was sent: nothing was overwritten. Change "
-                        "it in Xero, or create a new document in Odoo.",
-                        status=status.capitalize(),
-                    )
+                document = current.get(self.claims[move.id]["xero_id"], {"Status": "DELETED"})
+                reason = self.refusal(move, document)
+                if reason:
+                    statuses[move.id] = document["Status"]
+                    refused[move.id] = reason
+                else:
+                    going[move]["status"] = self.status_for(document)
         if refused:
             self.fail(refused, needs_fix=True, statuses=statuses)
-        return {move: p for move, p in payloads.items() if move.id not in refused}
+        return {move: data for move, data in going.items() if move.id not in refused}
+
+    def status_for(self, document):
+        """The status an update of `document` (as Xero has it) is sent with."""
+        return document["Status"] if self.update_status == KEEP_STATUS else self.update_status
+
+    def refusal(self, move, document):
+        """Why Xero would not take the update of `move`, `document` being what Xero has of it;
+        None when it would."""
+        status = document["Status"]
+        if status in SETTLED_STATUSES:
+            return _(
+                "%(status)s in Xero since it was sent: nothing was overwritten. Change it in Xero, "
+                "or create a new document in Odoo.",
+                status=status.capitalize(),
+            )
+        if status != "AUTHORISED":
+            return None
+        applied = _applied(document)
+        if applied:
+            return _(
+                "%(document)s is approved in Xero with %(amount)s paid or credited on it, and Xero "
+                "does not change such a document: nothing was overwritten. Remove the payment or "
+                "the credit note's allocation in Xero and send it again, or void it in Xero and "
+                "create a new document in Odoo.",
+                document=move.name,
+                amount=applied,
+            )
+        wanted = self.status_for(document)
+        if wanted in NOT_FROM_APPROVED:
+            labels = dict(
+                self.connection._fields["invoice_status"]._description_selection(
+                    self.connection.env
+                )
+            )
+            return _(
+                "%(document)s is approved in Xero, and Xero does not take an approved document "
+                "back to %(status)s: nothing was overwritten. Send it again keeping its status "
+                "in Xero.",
+                document=move.name,
+                status=labels[wanted],
+            )
+        return None
 
     def post(self, payloads):
         """Send the payloads, per endpoint, in requests of at most 50 documents and 3.5 MB.
@@ -948,3 +1002,11 @@ def _xero_warnings(element):
         return None
     return _("Xero changed it: %(messages)s", messages=" ".join(messages))
 
+
+def _applied(document):
+    """What is paid or credited on a Xero invoice, or used of a Xero credit note."""
+    if "RemainingCredit" in document:
+        return Decimal(str(document["Total"])) - Decimal(str(document["RemainingCredit"]))
+    return Decimal(str(document.get("AmountPaid") or 0)) + Decimal(
+        str(document.get("AmountCredited") or 0)
+    )

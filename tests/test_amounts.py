@@ -219,3 +219,98 @@ class TestTotals(XeroAmountsCase):
         self.assertEqual(bill.xero_state, "error")
         self.assertEqual(good.xero_state, "sent")
         self.assertEqual(len(self.xero_documents()), 1, "the blocked bill was not sent")
+
+
+@tagged("post_install", "-at_install")
+class TestStatuses(XeroAmountsCase):
+    def test_a_new_document_gets_the_connections_status(self):
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move()
+        self.send(bill)
+        self.assertEqual(self.xero_document(bill)["Status"], "AUTHORISED")
+
+    def test_an_approved_document_stays_approved_when_updated(self):
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move()
+        self.send(bill)
+        self.connection.invoice_status = "DRAFT"
+        self.edit(bill, 60.0)
+        results = self.send(bill)
+        self.assertEqual(results[bill][0], "updated", bill.xero_error)
+        document = self.xero_document(bill)
+        self.assertEqual(document["Status"], "AUTHORISED")
+        self.assertEqual(float(document["Total"]), bill.amount_total)
+        self.assertEqual(bill.xero_status, "AUTHORISED")
+
+    def test_a_draft_stays_a_draft_unless_the_user_chooses(self):
+        bill = self.make_move()
+        self.send(bill)
+        self.connection.invoice_status = "AUTHORISED"
+        self.edit(bill, 60.0)
+        self.send(bill)
+        self.assertEqual(self.xero_document(bill)["Status"], "DRAFT")
+        self.edit(bill, 61.0)
+        wizard, _review = self.review(bill)
+        self.assertEqual(wizard.update_status, "keep")
+        wizard.update_status = "AUTHORISED"
+        wizard.action_send()
+        self.assertEqual(self.xero_document(bill)["Status"], "AUTHORISED")
+
+    def test_an_approved_document_is_not_taken_back_to_draft(self):
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move()
+        self.send(bill)
+        self.edit(bill, 60.0)
+        wizard, _review = self.review(bill)
+        wizard.update_status = "DRAFT"
+        wizard.action_send()
+        self.assertEqual(bill.xero_state, "error")
+        self.assertIn(f"{bill.name} is approved in Xero", bill.xero_error)
+        self.assertIn("back to Draft", bill.xero_error)
+        self.assertIn("Send it again keeping its status in Xero", bill.xero_error)
+        self.assertEqual(float(self.xero_document(bill)["Total"]), round(3 * 54.90 * 1.1, 2))
+        self.assertFalse(self.sandbox_log("/api.xro/2.0/Invoices", "POST"), "nothing was sent")
+
+    def test_an_approved_document_with_a_credit_allocated_is_not_changed(self):
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move()
+        self.send(bill)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=bill.ids)
+            .create({"journal_id": bill.journal_id.id, "reason": "Two bottles broken"})
+        )
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        refund.invoice_line_ids.quantity = 1
+        refund.action_post()
+        self.send(refund, "credit_note")
+        self.assertFalse(refund.xero_export_id.allocation_pending, refund.xero_warning)
+        self.edit(bill, 60.0)
+        results = self.send(bill)
+        self.assertEqual(results[bill][0], "failed")
+        self.assertIn(
+            f"{bill.name} is approved in Xero with 60.39 paid or credited", bill.xero_error
+        )
+        self.assertIn("Remove the payment or the credit note's allocation", bill.xero_error)
+        self.assertEqual(bill.xero_status, "AUTHORISED")
+        self.assertTrue(bill.xero_export_id.needs_fix)
+        self.assertEqual(float(self.xero_document(bill)["Total"]), round(3 * 54.90 * 1.1, 2))
+
+    def test_an_approved_credit_note_partly_used_is_not_changed(self):
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move()
+        self.send(bill)
+        refund = self.make_move(
+            "in_refund",
+            ref="CR-9",
+            lines=[{"name": "Coopers Pale Ale 24x375ml", "quantity": 4, "price_unit": 54.90}],
+            reversed_entry_id=bill.id,
+        )
+        self.send(refund, "credit_note")
+        self.assertEqual(float(self.xero_document(refund)["RemainingCredit"]), 60.39)
+        self.edit(refund, 50.0)
+        self.send(refund, "credit_note")
+        self.assertEqual(refund.xero_state, "error")
+        self.assertIn(
+            f"{refund.name} is approved in Xero with 181.17 paid or credited", refund.xero_error
+        )

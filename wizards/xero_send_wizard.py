@@ -1,6 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.xero_connection import INVOICE_STATUSES
+from ..models.xero_export_batch import KEEP_STATUS
+
 VERDICTS = [
     ("create", "To create"),
     ("update", "To update"),
@@ -41,6 +44,14 @@ class XeroSendWizard(models.TransientModel):
         default="review",
     )
     line_ids = fields.One2many("xero.send.wizard.line", "wizard_id")
+    update_status = fields.Selection(
+        [(KEEP_STATUS, "As in Xero"), *INVOICE_STATUSES],
+        "Status of Updated Documents",
+        required=True,
+        default=KEEP_STATUS,
+        help="Documents already in Xero keep the status they have there, unless you choose one. "
+        "Xero does not take an approved document back to Draft or Awaiting approval.",
+    )
     organisation_name = fields.Char(related="connection_id.organisation_name")
     needs_reauth = fields.Boolean(compute="_compute_counts")
     can_connect = fields.Boolean(compute="_compute_counts")
@@ -150,7 +161,7 @@ class XeroSendWizard(models.TransientModel):
             self.write({"step": "queued", "queued_total": count})
             return self._action_open()
         results = self.env["xero.export.batch"]._send(
-            self.connection_id, self.move_ids, self.action
+            self.connection_id, self.move_ids, self.action, update_status=self.update_status
         )
         self.write(
             {
