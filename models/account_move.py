@@ -405,6 +405,7 @@ class AccountMove(models.Model):
             "status": connection.invoice_status,
             "url": f"{self.get_base_url()}/odoo/{self._name}/{self.id}",
             "contact": {
+                "ref": f"{partner._name},{partner.id}",
                 "contact_id": link.contact_id or None,
                 "name": partner.name.strip(),
                 "email": partner.email or None,

@@ -22,10 +22,10 @@ from ..xero.payloads import (
     batches,
     contact_payload,
     document_payload,
+    document_version,
     document_warnings,
     needs_unitdp4,
     oversized,
-    payload_hash,
     wrapper_for,
 )
 from .account_move import SETTLED_STATUSES, XERO_TYPES
@@ -176,10 +176,9 @@ class XeroExportBatch(models.Model):
 
     @api.model
     def _version(self, data):
-        """What identifies a version of a document: its payload, without what Xero gave back
-        (its id, the contact's id)."""
-        basis = dict(data, xero_id=None, contact=dict(data["contact"], contact_id=None))
-        return payload_hash(document_payload(basis))
+        """What identifies a version of a document: what it says, not where Odoo is, the status
+        it is sent with or the contact Xero knows (see xero.payloads.document_version)."""
+        return document_version(data)
 
     @api.model
     def _plain(self, error):

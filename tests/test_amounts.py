@@ -314,3 +314,39 @@ class TestStatuses(XeroAmountsCase):
         self.assertIn(
             f"{refund.name} is approved in Xero with 181.17 paid or credited", refund.xero_error
         )
+
+
+@tagged("post_install", "-at_install")
+class TestVersions(XeroAmountsCase):
+    """What decides "changed since sent" is what the document says."""
+
+    def sent_bill(self):
+        bill = self.make_move()
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        return bill
+
+    def assertUnchanged(self, bill):
+        _wizard, review = self.review(bill)
+        self.assertEqual(review[bill], ("skip", "Already in Xero, unchanged."))
+
+    def test_moving_odoo_to_another_address_resends_nothing(self):
+        bill = self.sent_bill()
+        self.env["ir.config_parameter"].set_param("web.base.url", "https://odoo.elsewhere.example")
+        self.assertUnchanged(bill)
+
+    def test_renaming_the_partner_resends_nothing(self):
+        bill = self.sent_bill()
+        self.vendor.name = "Bondi Beverages Pty Ltd"
+        self.assertUnchanged(bill)
+
+    def test_changing_the_connections_status_resends_nothing(self):
+        bill = self.sent_bill()
+        self.connection.invoice_status = "AUTHORISED"
+        self.assertUnchanged(bill)
+
+    def test_what_the_document_says_still_counts(self):
+        bill = self.sent_bill()
+        self.edit(bill, 54.95)
+        _wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "update")

@@ -1,5 +1,6 @@
-"""18.0.1.1.0: documents sent with 18.0.1.0.0, whose Xero fields were columns of account_move,
-keep what Xero has of them on their export record."""
+"""Upgrades. 18.0.1.1.0: documents sent with 18.0.1.0.0, whose Xero fields were columns of
+account_move, keep what Xero has of them on their export record. 18.0.1.2.0: documents sent and
+unchanged since stay unchanged under the new version."""
 
 from odoo.modules.migration import load_script
 from odoo.tests import tagged
@@ -123,3 +124,26 @@ class TestMigration(XeroSendCase):
         )
         self.assertEqual(mapped[bondi].status, "ACTIVE")
         self.assertEqual(mapped[nowhere].status, "DELETED", "Xero has no such option")
+
+    def test_unchanged_documents_stay_unchanged_under_the_new_version(self):
+        unchanged, edited = self.make_move(ref="MIG-A"), self.make_move(ref="MIG-B")
+        self.send(unchanged | edited)
+        # As 18.0.1.1.0 left them: versions of its own making.
+        (unchanged | edited).xero_export_id.sudo().version = "f" * 64
+        edited.button_draft()
+        edited.action_post()
+        self.assertEqual(edited.xero_state, "changed")
+        script = load_script(
+            "account_xero_export/migrations/18.0.1.2.0/post-migrate.py", "account_xero_export"
+        )
+        script.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+
+        _problem, data = unchanged._xero_document_data(self.connection)
+        self.assertEqual(
+            unchanged.xero_export_id.version, self.env["xero.export.batch"]._version(data)
+        )
+        self.assertEqual(edited.xero_export_id.version, "f" * 64)
+        _wizard, review = self.review(unchanged | edited)
+        self.assertEqual(review[unchanged], ("skip", "Already in Xero, unchanged."))
+        self.assertEqual(review[edited][0], "update")

@@ -79,6 +79,7 @@ def make_doc(*lines, **values):
         "status": "DRAFT",
         "url": URL,
         "contact": {
+            "ref": "res.partner,17",
             "contact_id": BONDI_ID,
             "name": "Bondi Beverages",
             "email": "orders@bondi.example",
@@ -699,21 +700,27 @@ def test_credit_notes_are_batched_in_their_own_wrapper():
         check(chunk, "CreditNotes")
 
 
-# Hashes
+# Versions
 
 
-def test_payload_hash_is_stable_and_follows_the_content():
-    payload = build(make_doc())
-    digest = payloads.payload_hash(payload)
+def test_the_version_is_stable_and_follows_what_the_document_says():
+    digest = payloads.document_version(make_doc())
     assert len(digest) == 64 and int(digest, 16) >= 0
-    reordered = json.loads(json.dumps(payload), object_pairs_hook=lambda p: dict(reversed(p)))
-    assert list(reordered) != list(payload)
-    assert payloads.payload_hash(reordered) == digest
-    assert payloads.payload_hash(build(make_doc())) == digest
+    assert payloads.document_version(make_doc()) == digest
     # The same document sent for an update (with its Xero id) is not "changed".
-    assert payloads.payload_hash(build(make_doc(xero_id=BILL_ID))) == digest
-    changed = build(make_doc(make_line(unit_amount=Decimal("54.91"))))
-    assert payloads.payload_hash(changed) != digest
-    assert payloads.payload_hash(build(make_doc(make_line(unit_amount=Decimal("54.9"))))) == digest
-    assert payloads.payload_hash(build(make_doc(status="AUTHORISED"))) != digest
-    assert payloads.payload_hash(build(make_doc(make_line(description="Café")))) != digest
+    assert payloads.document_version(make_doc(xero_id=BILL_ID)) == digest
+    assert payloads.document_version(make_doc(make_line(unit_amount=Decimal("54.9")))) == digest
+    changed = make_doc(make_line(unit_amount=Decimal("54.91")))
+    assert payloads.document_version(changed) != digest
+    assert payloads.document_version(make_doc(make_line(description="Café"))) != digest
+    assert payloads.document_version(make_doc(currency_rate=Decimal("0.625"))) != digest
+
+
+def test_the_version_leaves_out_where_odoo_is_the_status_and_the_contacts_name():
+    digest = payloads.document_version(make_doc())
+    assert payloads.document_version(make_doc(status="AUTHORISED")) == digest
+    assert payloads.document_version(make_doc(url="https://elsewhere.example/odoo/42")) == digest
+    renamed = {**make_doc()["contact"], "name": "Bondi Beverages Pty Ltd", "contact_id": None}
+    assert payloads.document_version(make_doc(contact=renamed)) == digest
+    other = {**make_doc()["contact"], "ref": "res.partner,18"}
+    assert payloads.document_version(make_doc(contact=other)) != digest

@@ -94,7 +94,8 @@ HUNDRED = Decimal(100)
 # A double holds 15 significant digits exactly; with 4 decimals that is up to 99,999,999,999.
 _MAX_JSON_DIGITS = 15
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_ID_FIELDS = ("InvoiceID", "CreditNoteID")
+# What a payload carries that is not what the document says (see `document_version`).
+_NOT_CONTENT = frozenset({"InvoiceID", "CreditNoteID", "Status", "Url", "Contact"})
 
 
 class PayloadError(ValueError):
@@ -622,14 +623,15 @@ def _label(payload, index):
     return f"at position {index + 1}"
 
 
-def payload_hash(payload):
-    """sha256 hex of the payload's canonical JSON (sorted keys, compact, UTF-8), to tell whether
-    a document changed since it was sent.
-
-    InvoiceID / CreditNoteID are left out: the payload that created a document and the one that
-    would update it carry the same content and must hash the same.
-    """
-    content = {key: value for key, value in payload.items() if key not in _ID_FIELDS}
+def document_version(doc):
+    """sha256 hex of what `doc` says, to tell whether it changed since it was sent: its payload
+    as canonical JSON (sorted keys, compact, UTF-8) without what is not the document's own (its
+    Xero id, the status it is sent with, the link back to Odoo, the contact as Xero knows it),
+    with its partner's identity (the contact's ``ref``) instead. Raises PayloadError as
+    `document_payload` does."""
+    payload = document_payload(doc)
+    content = {key: value for key, value in payload.items() if key not in _NOT_CONTENT}
+    content["Partner"] = doc["contact"].get("ref")
     text = json.dumps(
         content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
