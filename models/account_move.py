@@ -396,7 +396,7 @@ class AccountMove(models.Model):
             "name": self.name,
             "type": XERO_TYPES[self.move_type],
             "number": self.name,
-            "vendor_reference": self.ref or None,
+            "vendor_reference": self._xero_vendor_reference(),
             "reference": self.ref or self.payment_reference or None,
             "date": self.invoice_date,
             "due_date": self.invoice_date_due,
@@ -432,6 +432,16 @@ class AccountMove(models.Model):
         if self.currency_id.name == base or self.company_currency_id.name != base:
             return None
         return _decimal(self.invoice_currency_rate)
+
+    def _xero_vendor_reference(self):
+        """The vendor's number of a bill or vendor credit note (its reference), if any. A credit
+        note made with Odoo's Credit Note button has "Reversal of: <bill>" there, in the
+        partner's language: a reference naming the reversed bill is Odoo's, not the vendor's."""
+        reference = (self.ref or "").strip()
+        reversed_name = self.reversed_entry_id.name
+        if not reference or (reversed_name and reversed_name in reference):
+            return None
+        return reference
 
 
 def _decimal(value):

@@ -350,3 +350,34 @@ class TestVersions(XeroAmountsCase):
         self.edit(bill, 54.95)
         _wizard, review = self.review(bill)
         self.assertEqual(review[bill][0], "update")
+
+
+@tagged("post_install", "-at_install")
+class TestNumbers(XeroAmountsCase):
+    def reverse(self, bill):
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=bill.ids)
+            .create({"journal_id": bill.journal_id.id, "reason": "Broken bottles"})
+        )
+        return self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+
+    def test_a_credit_note_made_with_the_button_carries_odoos_number(self):
+        refund = self.reverse(self.make_move(ref="SUP-88"))
+        self.assertTrue(refund.ref.startswith("Reversal of:"))
+        refund.action_post()
+        self.send(refund, "credit_note")
+        self.assertEqual(self.xero_document(refund)["CreditNoteNumber"], refund.name)
+
+    def test_a_credit_note_with_the_vendors_reference_carries_it(self):
+        refund = self.reverse(self.make_move(ref="SUP-89"))
+        refund.ref = "CN-4471"
+        refund.action_post()
+        self.send(refund, "credit_note")
+        self.assertEqual(self.xero_document(refund)["CreditNoteNumber"], "CN-4471")
+
+    def test_a_bills_number_is_the_vendors_else_odoos(self):
+        with_ref, without = self.make_move(ref="SUP-90"), self.make_move()
+        self.send(with_ref | without)
+        self.assertEqual(self.xero_document(with_ref)["InvoiceNumber"], "SUP-90")
+        self.assertEqual(self.xero_document(without)["InvoiceNumber"], without.name)
