@@ -31,22 +31,6 @@ def test_inclusive_amounts_take_tax_out_of_the_line(au):
     assert (created["SubTotal"], created["TotalTax"], created["Total"]) == (19.09, 1.91, 21.0)
 
 
-def test_a_given_tax_amount_replaces_the_computed_one(au):
-    (created,) = au.create(
-        "Invoices",
-        invoice(line(UnitAmount=19.96, TaxAmount=1.98), line(UnitAmount=10)),
-    )
-    assert [li["TaxAmount"] for li in created["LineItems"]] == [1.98, 1.0]  # 1.996 computed
-    assert (created["SubTotal"], created["TotalTax"], created["Total"]) == (29.96, 2.98, 32.94)
-    # Sent again without it, the line's tax is Xero's own again.
-    response = au.post(
-        "Invoices/" + created["InvoiceID"],
-        {"Invoices": [{"LineItems": [line(UnitAmount=19.96)]}]},
-        params=NOT_FALSE,
-    )
-    assert response.json()["Invoices"][0]["TotalTax"] == 2.0
-
-
 def test_no_tax_amounts_have_no_tax(au):
     (created,) = au.create(
         "Invoices", invoice(line(TaxType=None, UnitAmount=55.5), LineAmountTypes="NoTax")
