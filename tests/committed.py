@@ -7,6 +7,7 @@ processes, and drop the database at the end.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
 from ..xero_sandbox import SandboxServer, seed
-from .common import SANDBOX_TIMEOUT
+from .common import SANDBOX_TIMEOUT, sandbox_connection
 
 __all__ = ["fresh", "world"]
 
@@ -92,18 +93,7 @@ class World:
         self.aud = aud.id
         self.connection = (
             env["xero.connection"]
-            .create(
-                {
-                    "company_id": company.id,
-                    "client_id": seed.DEMO_CLIENT_ID,
-                    "client_secret": seed.DEMO_CLIENT_SECRET,
-                    "login_url": self.sandbox.url,
-                    "identity_url": self.sandbox.url,
-                    "api_url": self.sandbox.url,
-                    "app_url": self.sandbox.url,
-                    "send_attachments": False,
-                }
-            )
+            .create(sandbox_connection(self.sandbox.url, company, send_attachments=False))
             .id
         )
 
@@ -256,6 +246,27 @@ class World:
             stderr=subprocess.DEVNULL,
             text=True,
         )
+
+    def kill_while_xero_holds(self, script):
+        """Run `script` in an Odoo process, SIGKILL it while Xero holds its first held call
+        (hold faults set by the caller), let Xero go on, and wait until PostgreSQL has let the
+        dead worker's locks go."""
+        worker = self.odoo_process()
+        worker.stdin.write(
+            "env.cr.execute('SELECT pg_backend_pid()')\n"
+            "print('PID', env.cr.fetchone()[0], flush=True)\n" + script
+        )
+        worker.stdin.close()
+        try:
+            line = worker.stdout.readline()
+            assert line.startswith("PID"), line
+            assert self.control("faults", await_held=1, timeout=60)["await_held"]
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
+        finally:
+            self.control("faults", hold=False)
+        with self.env() as env:
+            env.cr.execute("SELECT pg_terminate_backend(%s, 10000)", [int(line.split()[1])])
 
     def wait_until_blocked(self, cr):
         """Wait until a backend of this database waits for a lock (bounded; no sleep: each

@@ -75,16 +75,7 @@ class XeroSandboxMixin:
         Where Xero is, only a system administrator sets: made as one, returned to this user."""
         Connection = self.env["xero.connection"]
         connection = Connection.sudo().create(
-            {
-                "company_id": (company or self.env.company).id,
-                "client_id": seed.DEMO_CLIENT_ID,
-                "client_secret": seed.DEMO_CLIENT_SECRET,
-                "login_url": self.sandbox.url,
-                "identity_url": self.sandbox.url,
-                "api_url": self.sandbox.url,
-                "app_url": self.sandbox.url,
-                **values,
-            }
+            sandbox_connection(self.sandbox.url, company or self.env.company, **values)
         )
         return connection.with_env(Connection.env)
 
@@ -115,6 +106,20 @@ class XeroSandboxMixin:
             }
         )
         return token
+
+
+def sandbox_connection(url, company, **values):
+    """The values of a connection of `company` to the sandbox at `url`, with its demo app."""
+    return {
+        "company_id": company.id,
+        "client_id": seed.DEMO_CLIENT_ID,
+        "client_secret": seed.DEMO_CLIENT_SECRET,
+        "login_url": url,
+        "identity_url": url,
+        "api_url": url,
+        "app_url": url,
+        **values,
+    }
 
 
 def start_session(case, query):

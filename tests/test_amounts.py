@@ -275,12 +275,7 @@ class TestStatuses(XeroAmountsCase):
         self.connection.invoice_status = "AUTHORISED"
         bill = self.make_move()
         self.send(bill)
-        reversal = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=bill.ids)
-            .create({"journal_id": bill.journal_id.id, "reason": "Two bottles broken"})
-        )
-        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        refund = self.reverse(bill, "Two bottles broken")
         refund.invoice_line_ids.quantity = 1
         refund.action_post()
         self.send(refund, "credit_note")
@@ -354,23 +349,15 @@ class TestVersions(XeroAmountsCase):
 
 @tagged("post_install", "-at_install")
 class TestNumbers(XeroAmountsCase):
-    def reverse(self, bill):
-        reversal = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=bill.ids)
-            .create({"journal_id": bill.journal_id.id, "reason": "Broken bottles"})
-        )
-        return self.env["account.move"].browse(reversal.refund_moves()["res_id"])
-
     def test_a_credit_note_made_with_the_button_carries_odoos_number(self):
-        refund = self.reverse(self.make_move(ref="SUP-88"))
+        refund = self.reverse(self.make_move(ref="SUP-88"), "Broken bottles")
         self.assertTrue(refund.ref.startswith("Reversal of:"))
         refund.action_post()
         self.send(refund, "credit_note")
         self.assertEqual(self.xero_document(refund)["CreditNoteNumber"], refund.name)
 
     def test_a_credit_note_with_the_vendors_reference_carries_it(self):
-        refund = self.reverse(self.make_move(ref="SUP-89"))
+        refund = self.reverse(self.make_move(ref="SUP-89"), "Broken bottles")
         refund.ref = "CN-4471"
         refund.action_post()
         self.send(refund, "credit_note")

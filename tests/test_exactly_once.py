@@ -2,8 +2,6 @@
 send by an invoicing user without an e-mail address, each test asserting on what the sandbox holds.
 """
 
-import os
-import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -98,30 +96,14 @@ def test_a_503_to_the_invoices_is_checked_in_xero_then_sent_once(fresh):
 def test_worker_killed_between_xero_answer_and_commit_then_recovered(fresh):
     bills = fresh.bills("Killed Worker Ales", 2, "KILL")
     fresh.control("faults", hold={"when": "answer", "path_prefix": INVOICES})
-    worker = fresh.odoo_process()
-    worker.stdin.write(
-        f"env.cr.execute('SELECT pg_backend_pid()')\n"
-        f"print('PID', env.cr.fetchone()[0], flush=True)\n"
+    fresh.kill_while_xero_holds(
         f"moves = env['account.move'].with_user({fresh.clerk}).browse({bills})\n"
         f"wizard = env['xero.send.wizard'].with_user({fresh.clerk}).browse("
         f"moves.action_send_to_xero_invoice()['res_id'])\n"
         f"wizard.action_send()\n"
         f"env.cr.commit()\n"
     )
-    worker.stdin.close()
-    try:
-        line = worker.stdout.readline()
-        assert line.startswith("PID"), line
-        backend = int(line.split()[1])
-        assert fresh.control("faults", await_held=1, timeout=60)["await_held"]
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=30)
-    finally:
-        _release(fresh)
     assert len(fresh.invoices()) == 2, "Xero stored them; the worker never heard back"
-    with fresh.env() as env:
-        # Its connection closes with it; wait until PostgreSQL has let its locks go.
-        env.cr.execute("SELECT pg_terminate_backend(%s, 10000)", [backend])
     assert {state for state, _i, _e in fresh.exports(bills).values()} == {"sending"}
     with fresh.env() as env:
         env["xero.move.export"]._cron_resolve_uncertain()
@@ -254,25 +236,7 @@ def test_a_worker_killed_mid_queue_then_another_finishes_it(fresh):
     bills = fresh.bills("Killed Queue Pty", 60, "KQ")
     fresh.send(bills)
     fresh.control("faults", hold={"when": "answer", "path_prefix": INVOICES})
-    worker = fresh.odoo_process()
-    worker.stdin.write(
-        "env.cr.execute('SELECT pg_backend_pid()')\n"
-        "print('PID', env.cr.fetchone()[0], flush=True)\n"
-        "env['xero.move.export']._cron_send_queued()\n"
-        "env.cr.commit()\n"
-    )
-    worker.stdin.close()
-    try:
-        line = worker.stdout.readline()
-        assert line.startswith("PID"), line
-        backend = int(line.split()[1])
-        assert fresh.control("faults", await_held=1, timeout=60)["await_held"]
-        os.kill(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=30)
-    finally:
-        _release(fresh)
-    with fresh.env() as env:
-        env.cr.execute("SELECT pg_terminate_backend(%s, 10000)", [backend])
+    fresh.kill_while_xero_holds("env['xero.move.export']._cron_send_queued()\nenv.cr.commit()\n")
     assert len(fresh.invoices()) == 50, "Xero stored the first batch; its worker never heard"
     fresh.drain()
     fresh.assert_exactly_once(bills, "KQ")

@@ -101,6 +101,15 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
             move.action_post()
         return move
 
+    def reverse(self, move, reason):
+        """The credit note of `move` made with Odoo's Credit Note button, not posted yet."""
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "reason": reason})
+        )
+        return self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+
     def review(self, moves, action="invoice", user=None):
         """The review a user (the clerk by default) gets from the list action."""
         user = user or self.clerk
@@ -509,12 +518,7 @@ class TestSendMore(XeroSendCase):
         self.connection.invoice_status = "AUTHORISED"
         bill = self.make_move()
         self.send(bill)
-        reversal = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=bill.ids)
-            .create({"journal_id": bill.journal_id.id, "reason": "Broken bottles"})
-        )
-        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        refund = self.reverse(bill, "Broken bottles")
         refund.action_post()
         self.send(refund, "credit_note")
         self.assertEqual(refund.xero_state, "sent", refund.xero_error)
