@@ -184,7 +184,9 @@ class XeroExportBatch(models.Model):
     def _plain(self, error):
         """Xero's error in plain words, saying what to do."""
         if isinstance(error, XeroRateLimitError):
-            return _("Not sent yet: %(limit)s was reached.", limit=limit_name(error.problem))
+            return _(
+                "Not sent yet: %(limit)s was reached.", limit=limit_name(self.env, error.problem)
+            )
         if isinstance(error, XeroTransientError):
             return _("Not sent: Xero could not be reached (%(error)s).", error=error)
         if isinstance(error, XeroAuthenticationError):
@@ -226,6 +228,9 @@ class _Run:
 
     def __init__(self, batch_model, connection, batch_id, claims, background, update_status):
         self.model = batch_model
+        # _() finds the language through `self.env` of its caller: without it, every message of
+        # a run outside a request (the cron) logs a warning with its stack and stays English.
+        self.env = batch_model.env
         self.Export = batch_model.env["xero.move.export"]
         self.connection = connection
         self.batch_id = batch_id
@@ -310,7 +315,10 @@ class _Run:
         they wait in the queue, for the time Xero gave or a growing delay, and go by
         themselves. An uncertain one stays uncertain: it is still looked up first. After
         MAX_TRIES, they fail."""
-        given_up = [m for m in move_ids if self.claims[m].get("tries", 0) + 1 >= MAX_TRIES]
+        limited = isinstance(error, XeroRateLimitError)
+        given_up = [
+            m for m in move_ids if not limited and self.claims[m].get("tries", 0) + 1 >= MAX_TRIES
+        ]
         if given_up:
             self.fail(
                 dict.fromkeys(
@@ -332,7 +340,7 @@ class _Run:
             ]
             if not group:
                 continue
-            values = {m: self._retry(m, getattr(error, "retry_after", None)) for m in group}
+            values = {m: self._retry(m, error) for m in group}
             for value in values.values():
                 value["waiting_reason"] = _(
                     "%(why)s Sent by itself from %(time)s.",
@@ -345,14 +353,21 @@ class _Run:
                 {m: ("queued", values[m]["waiting_reason"], None) for m in group},
             )
 
-    def _retry(self, move_id, retry_after=None):
-        """Queue values for one more try: when Xero said, else a growing delay with jitter."""
-        tries = self.claims[move_id].get("tries", 0) + 1
-        self.claims[move_id]["tries"] = tries
+    def _retry(self, move_id, error=None):
+        """Queue values for one more try: when Xero (or the limiter) said, else a growing delay
+        with jitter. Waiting for a limit is no failed try: in a long queue at Xero's limits a
+        document waits for its turn many times, and must not fail for it."""
+        claim = self.claims[move_id]
+        if not isinstance(error, XeroRateLimitError):
+            claim["tries"] = claim.get("tries", 0) + 1
+        tries = claim.get("tries", 0)
+        retry_after = getattr(error, "retry_after", None)
         if retry_after:
             delay = retry_after
         else:
-            delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (tries - 1)) * random.uniform(1, 1.25)
+            delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(tries - 1, 0)) * random.uniform(
+                1, 1.25
+            )
         return {
             "queued": True,
             "next_try_at": fields.Datetime.now() + timedelta(seconds=delay),
@@ -879,7 +894,7 @@ class _Run:
         later = moves if limited else moves[:1]
         values = {
             self.claims[move.id]["export"]: dict(
-                self._retry(move.id, getattr(error, "retry_after", None)), waiting_reason=message
+                self._retry(move.id, error), waiting_reason=message
             )
             for move in later
         }

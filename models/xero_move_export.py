@@ -273,10 +273,12 @@ class XeroMoveExport(models.Model):
         remains. Safe with several workers: each takes only exports no one else holds."""
         now = fields.Datetime.now()
         # Those "sending" whose lock is free were left by a worker that died: taken too, and
-        # looked up in Xero before anything else (see _claim).
+        # looked up in Xero before anything else (see _claim). Documents to send come before
+        # those sent with a step left (a file, an allocation), so that batches are full ones:
+        # one request to Xero for 50 documents.
         self.env.cr.execute(
             "SELECT id FROM xero_move_export WHERE queued AND next_try_at <= %s "
-            "ORDER BY next_try_at, id",
+            "ORDER BY state = 'sent', next_try_at, id",
             [now],
         )
         due = [row[0] for row in self.env.cr.fetchall()]
@@ -294,16 +296,20 @@ class XeroMoveExport(models.Model):
             until, why = self.env["xero.rate.limit"]._waiting(connection.tenant_id)
             if connection.state != "connected" or until:
                 reason = why or _("The Xero connection needs its manager: it is not connected.")
+                later = until or fields.Datetime.now() + RECONNECT_WAIT
+                # Everything of this connection due before then waits too, in one write: taken
+                # 50 at a time, a long queue would take one run per batch only to learn it.
                 self._committed(
-                    lambda env, g=group, u=until, r=reason: (
+                    lambda env, c=connection, t=later, r=reason: (
                         env[self._name]
-                        .browse(g.ids)
-                        .write(
-                            {
-                                "next_try_at": u or fields.Datetime.now() + RECONNECT_WAIT,
-                                "waiting_reason": r,
-                            }
+                        .search(
+                            [
+                                ("queued", "=", True),
+                                ("connection_id", "=", c.id),
+                                ("next_try_at", "<", t),
+                            ]
                         )
+                        .write({"next_try_at": t, "waiting_reason": r})
                     )
                 )
                 continue

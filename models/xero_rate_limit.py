@@ -1,18 +1,22 @@
 """Xero's limits per organisation, shared by every worker of every server through PostgreSQL.
 
 Xero allows an app 60 calls a minute, 5 at once and 5,000 a day per organisation (1,000 a day on
-its Starter tier): see ../shared/XERO_FACTS.md. One row per organisation counts the calls of the
-current minute and day, and remembers until when Xero said to stop (a 429's Retry-After). Calls in
+its Starter tier): see ../shared/XERO_FACTS.md. One row per organisation keeps when the calls of the
+last minute and the last day were made (Xero's windows roll: a fixed minute, restarted at its end,
+would call while Xero still counts the previous one's calls), and remembers until when Xero said to
+stop (a 429's Retry-After). Calls in
 flight hold one of five advisory locks in a transaction of their own, released when the call ends
 or its worker dies.
 """
 
 import hashlib
 import logging
+import math
+import time
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from ..xero import XeroRateLimitError
@@ -34,10 +38,10 @@ class XeroRateLimit(models.Model):
     _rec_name = "tenant_id"
 
     tenant_id = fields.Char("Xero Organisation ID", required=True, readonly=True)
-    minute_start = fields.Datetime(readonly=True)
-    minute_calls = fields.Integer(readonly=True)
-    day_start = fields.Datetime(readonly=True)
-    day_calls = fields.Integer(readonly=True)
+    # [[second, calls], ...]: when the calls were made, in whole seconds since the epoch rounded
+    # up (a call then leaves the window no sooner than Xero forgets it), oldest first.
+    minute_calls_at = fields.Json(readonly=True)
+    day_calls_at = fields.Json(readonly=True)
     blocked_until = fields.Datetime(readonly=True, help="No call to Xero before this time.")
     blocked_problem = fields.Char(readonly=True)
 
@@ -54,32 +58,42 @@ class XeroRateLimit(models.Model):
     @api.model
     def _take(self, connection):
         """Count one call now, or raise XeroRateLimitError saying how long to wait (after the
-        transaction that learnt it is committed)."""
+        transaction that learnt it is committed). Returns what Xero should then say is left
+        ({header: calls}), as far as this row knows."""
 
         def take(row, now):
             if row.blocked_until and row.blocked_until > now:
-                return _wait(row.blocked_until - now, row.blocked_problem)
-            values = {}
-            if not row.minute_start or now - row.minute_start >= MINUTE:
-                values.update(minute_start=now, minute_calls=0)
-            if not row.day_start or now - row.day_start >= DAY:
-                values.update(day_start=now, day_calls=0)
-            minute_start = values.get("minute_start", row.minute_start)
-            minute_calls = values.get("minute_calls", row.minute_calls)
-            day_start = values.get("day_start", row.day_start)
-            day_calls = values.get("day_calls", row.day_calls)
-            if day_calls >= connection.daily_call_limit:
-                row.write({**values, "blocked_until": day_start + DAY, "blocked_problem": "day"})
-                return _wait(day_start + DAY - now, "day")
-            if minute_calls >= MINUTE_LIMIT:
-                row.write(values)
-                return _wait(minute_start + MINUTE - now, "minute")
-            row.write({**values, "minute_calls": minute_calls + 1, "day_calls": day_calls + 1})
-            return None
+                return _wait(row.env, row.blocked_until - now, row.blocked_problem)
+            moment = time.time()
+            second = math.ceil(moment)
+            minute = _recent(row.minute_calls_at, moment, MINUTE)
+            day = _recent(row.day_calls_at, moment, DAY)
+            day_full = _free_at(day, connection.daily_call_limit, DAY)
+            if day_full:
+                row.write(
+                    {
+                        "minute_calls_at": minute,
+                        "day_calls_at": day,
+                        "blocked_until": day_full,
+                        "blocked_problem": "day",
+                    }
+                )
+                return _wait(row.env, day_full - now, "day")
+            minute_full = _free_at(minute, MINUTE_LIMIT, MINUTE)
+            if minute_full:
+                row.write({"minute_calls_at": minute, "day_calls_at": day})
+                return _wait(row.env, minute_full - now, "minute")
+            minute, day = _add(minute, second, 1), _add(day, second, 1)
+            row.write({"minute_calls_at": minute, "day_calls_at": day})
+            return {
+                "X-MinLimit-Remaining": MINUTE_LIMIT - _count(minute),
+                "X-DayLimit-Remaining": connection.daily_call_limit - _count(day),
+            }
 
-        refusal = self._locked(connection, take)
-        if refusal:
-            raise refusal
+        result = self._locked(connection, take)
+        if isinstance(result, XeroRateLimitError):
+            raise result
+        return result
 
     @api.model
     def _observe(self, connection, status, headers):
@@ -87,13 +101,21 @@ class XeroRateLimit(models.Model):
         databases on the same app too), and a 429's Retry-After."""
 
         def observe(row, now):
+            # Calls Xero counts and this row does not were made elsewhere, when is unknown:
+            # counted as made now, the latest they can have been.
             values = {}
-            minute_left = _number(headers.get("X-MinLimit-Remaining"))
-            if minute_left is not None:
-                values["minute_calls"] = max(row.minute_calls, MINUTE_LIMIT - minute_left)
-            day_left = _number(headers.get("X-DayLimit-Remaining"))
-            if day_left is not None:
-                values["day_calls"] = max(row.day_calls, connection.daily_call_limit - day_left)
+            moment = time.time()
+            for field, header, limit, length in (
+                ("minute_calls_at", "X-MinLimit-Remaining", MINUTE_LIMIT, MINUTE),
+                ("day_calls_at", "X-DayLimit-Remaining", connection.daily_call_limit, DAY),
+            ):
+                left = _number(headers.get(header))
+                if left is None:
+                    continue
+                known = _recent(row[field], moment, length)
+                unknown = limit - left - _count(known)
+                if unknown > 0:
+                    values[field] = _add(known, math.ceil(moment), unknown)
             if status == 429:
                 wait = _number(headers.get("Retry-After"))
                 until = now + (timedelta(seconds=wait) if wait is not None else DEFAULT_BLOCK)
@@ -123,8 +145,8 @@ class XeroRateLimit(models.Model):
         with self.env.registry.cursor() as cr:
             env = self.env(cr=cr, su=True)
             cr.execute(
-                "INSERT INTO xero_rate_limit (tenant_id, minute_calls, day_calls) "
-                "VALUES (%s, 0, 0) ON CONFLICT (tenant_id) DO NOTHING",
+                "INSERT INTO xero_rate_limit (tenant_id) VALUES (%s) "
+                "ON CONFLICT (tenant_id) DO NOTHING",
                 [tenant],
             )
             cr.execute("SELECT id FROM xero_rate_limit WHERE tenant_id = %s FOR UPDATE", [tenant])
@@ -138,10 +160,15 @@ class XeroRateLimit(models.Model):
 
     @api.model
     def _waiting(self, tenant_id):
-        """(until when, why) calls to this organisation wait, or (None, None)."""
+        """(until when, why) calls to this organisation wait, or (None, None): Xero said to
+        wait, or the last minute's calls are all made."""
         row = self.sudo().search([("tenant_id", "=", tenant_id)], limit=1)
         if row.blocked_until and row.blocked_until > fields.Datetime.now():
-            return row.blocked_until, limit_name(row.blocked_problem)
+            return row.blocked_until, limit_name(self.env, row.blocked_problem)
+        minute = _recent(row.minute_calls_at, time.time(), MINUTE)
+        minute_full = _free_at(minute, MINUTE_LIMIT, MINUTE)
+        if minute_full:
+            return minute_full, limit_name(self.env, "minute")
         return None, None
 
     @contextmanager
@@ -157,7 +184,7 @@ class XeroRateLimit(models.Model):
                 if cr.fetchone()[0]:
                     break
             else:
-                error = _wait(timedelta(seconds=1), "concurrent")
+                error = _wait(self.env, timedelta(seconds=1), "concurrent")
             if not error:
                 try:
                     yield
@@ -172,35 +199,81 @@ class _Limiter:
 
     def __init__(self, model, connection):
         self.model, self.connection = model, connection
+        self.expected = {}
 
     @contextmanager
     def call(self):
-        self.model._take(self.connection)
+        self.expected = self.model._take(self.connection)
         with self.model._slot(self.connection):
             yield
 
     def observe(self, status, headers):
+        # An answer that leaves at least what the row expects teaches nothing: its transaction
+        # (a lock, a read, a commit per call) is saved.
+        if status != 429 and all(
+            (left := _number(headers.get(header))) is None or left >= expected
+            for header, expected in self.expected.items()
+        ):
+            return
         self.model._observe(self.connection, status, headers)
 
 
-def _wait(delta, problem):
+# The texts below are translated through `env`: a module function has no `self.env` for `_()` to
+# find a language by (outside a request it logs a warning, with its stack, every time).
+def _wait(env, delta, problem):
     seconds = max(int(delta.total_seconds() + 0.999), 1)
     return XeroRateLimitError(
-        _("%(limit)s: wait %(seconds)s seconds.", limit=limit_name(problem), seconds=seconds),
+        env._(
+            "%(limit)s: wait %(seconds)s seconds.",
+            limit=limit_name(env, problem),
+            seconds=seconds,
+        ),
         retry_after=seconds,
         problem=problem,
     )
 
 
-def limit_name(problem):
+def limit_name(env, problem):
     """Which of Xero's limits `problem` (X-Rate-Limit-Problem) names, in words."""
     texts = {
-        "minute": _("Xero's limit of 60 calls a minute"),
-        "day": _("Xero's daily call limit"),
-        "concurrent": _("Xero's limit of 5 calls at once"),
-        "appminute": _("Xero's limit of calls a minute for this app"),
+        "minute": env._("Xero's limit of 60 calls a minute"),
+        "day": env._("Xero's daily call limit"),
+        "concurrent": env._("Xero's limit of 5 calls at once"),
+        "appminute": env._("Xero's limit of calls a minute for this app"),
     }
     return texts.get(problem, problem)
+
+
+def _recent(calls, moment, length):
+    """The [second, calls] pairs of `calls` still in the window of `length` ending at `moment`
+    (a timestamp): a call recorded at second s leaves it at s + length, whole seconds, when
+    Xero has forgotten it for sure."""
+    horizon = math.floor(moment) - length.total_seconds()
+    return sorted([at, count] for at, count in calls or [] if at > horizon)
+
+
+def _count(calls):
+    return sum(count for _at, count in calls)
+
+
+def _add(calls, second, count):
+    if calls and calls[-1][0] == second:
+        return [*calls[:-1], [second, calls[-1][1] + count]]
+    return [*calls, [second, count]]
+
+
+def _free_at(calls, limit, length):
+    """When the window of `length` holds fewer than `limit` of `calls` again (naive UTC, whole
+    seconds), or None if it does now."""
+    excess = _count(calls) - limit + 1
+    if excess <= 0:
+        return None
+    for at, count in calls:
+        excess -= count
+        if excess <= 0:
+            moment = datetime.fromtimestamp(at + length.total_seconds(), timezone.utc)
+            return moment.replace(tzinfo=None)
+    return None
 
 
 def _number(value):
