@@ -1,0 +1,334 @@
+"""`make bench`: N posted bills exported to the sandbox through the user's action, at Xero's limits.
+
+A benchmark, not a test: it prints one JSON line of figures and asserts nothing but sanity.
+
+The database is a throwaway copy (tools/bench.sh makes and drops it) set up as the committed tests
+set theirs up (tests/committed.py). The bills are created first, outside what is measured; then a
+clerk sends them all (the list action, then the wizard's Send: more than one batch, so they are
+queued) and the background job runs, as the cron would, in this process, until the queue is empty.
+
+Xero's limits are kept as they are (60 calls a minute, 5 at once, 5,000 a day) on both sides.
+What keeps the run short is time: Odoo (through freezegun) and the sandbox (in this process, it
+reads the same patched clock) share one clock that runs at real speed, and when nothing is due
+the clock jumps to the next document's next try, as if the cron had slept until then. `wall_s` is
+that clock's time from the user's click to the queue's end: real work plus skipped waits.
+"""
+
+import argparse
+import json
+import random
+import re
+import resource
+import time
+from collections import Counter
+from datetime import timedelta
+
+import requests
+from freezegun import freeze_time
+
+import odoo
+from odoo import SUPERUSER_ID, fields, sql_db
+
+VENDORS = 200
+LINES = 5
+CREATE_CHUNK = 250
+PREFIX = "BENCH-"
+MINUTE, DAY = 60, 24 * 60 * 60
+# Odoo's ids, the sandbox's GUIDs and file names in paths: one endpoint whatever the document.
+GUID = re.compile(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=/|$)", re.I)
+FILE_NAME = re.compile(r"(/Attachments)/[^/]+$")
+
+
+def scanned_pdf(size=10_000):
+    """A valid PDF whose one stream is `size` bytes of noise, as a compressed scan is."""
+    noise = random.Random(11).randbytes(size)
+    body = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+        b"4 0 obj<</Length " + str(size).encode() + b">>stream\n" + noise + b"\nendstream endobj\n"
+    )
+    return body + b"trailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def create_bills(world, count, attach):
+    """`count` posted bills of LINES lines over VENDORS vendors, each with the vendor's scan as
+    its main attachment when `attach`; returns their ids."""
+    pdf = scanned_pdf() if attach else None
+    with world.env() as env:
+        vendors = env["res.partner"].create(
+            [{"name": f"Bench Vendor {v:03d}", "is_company": True} for v in range(VENDORS)]
+        )
+        vendor_ids = vendors.ids
+    ids = []
+    for start in range(0, count, CREATE_CHUNK):
+        with world.env() as env:
+            moves = env["account.move"].create(
+                [
+                    {
+                        "move_type": "in_invoice",
+                        "partner_id": vendor_ids[n % VENDORS],
+                        "invoice_date": "2026-11-02",
+                        "ref": f"{PREFIX}{n:05d}",
+                        "currency_id": world.aud,
+                        "invoice_line_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "name": f"Line {line}",
+                                    "quantity": line,
+                                    "price_unit": 10.0 + n % 7,
+                                    "tax_ids": [(6, 0, [world.tax])],
+                                },
+                            )
+                            for line in range(1, LINES + 1)
+                        ],
+                    }
+                    for n in range(start, min(start + CREATE_CHUNK, count))
+                ]
+            )
+            moves.action_post()
+            if pdf:
+                scans = env["ir.attachment"].create(
+                    [
+                        {
+                            "name": f"scan-{move.ref}.pdf",
+                            "raw": pdf,
+                            "mimetype": "application/pdf",
+                            "res_model": "account.move",
+                            "res_id": move.id,
+                        }
+                        for move in moves
+                    ]
+                )
+                for move, scan in zip(moves, scans, strict=True):
+                    move.message_main_attachment_id = scan
+            ids += moves.ids
+    return ids
+
+
+class Clock:
+    """Odoo's and the sandbox's one clock (both read the patched datetime), at real speed but for
+    the waits it skips."""
+
+    def __init__(self):
+        self.freezer = freeze_time(fields.Datetime.now(), tick=True)
+        self.factory = None
+        self.skipped = 0.0
+
+    def __enter__(self):
+        self.factory = self.freezer.start()
+        # The set-up's calls (organisation, accounts, taxes) leave Xero's minute first.
+        self.jump_to(self.now() + timedelta(seconds=MINUTE + 1))
+        self.skipped = 0.0
+        return self
+
+    def __exit__(self, *exc):
+        self.freezer.stop()
+
+    def now(self):
+        return self.factory()
+
+    def jump_to(self, moment):
+        delta = (moment - fields.Datetime.now()).total_seconds()
+        if delta > 0:
+            self.factory.time_to_freeze += timedelta(seconds=delta)
+            self.skipped += delta
+
+
+class Meter:
+    """CPU time of this thread (Odoo's: the sandbox answers from threads of its own) and SQL
+    queries, counted only while the export itself runs."""
+
+    def __init__(self):
+        self.cpu = 0.0
+        self.queries = 0
+
+    def run(self, work):
+        cpu, queries = time.thread_time(), sql_db.sql_counter
+        result = work()
+        self.cpu += time.thread_time() - cpu
+        self.queries += sql_db.sql_counter - queries
+        return result
+
+
+def reset_peak_rss():
+    """Forget the peak of creating the bills (Linux: writing 5 to clear_refs resets VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mb():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def endpoint(entry):
+    path = FILE_NAME.sub(r"\1/{name}", GUID.sub("/{id}", entry["path"]))
+    return f"{entry['method']} {path.removeprefix('/api.xro/2.0/')}"
+
+
+def rate_limit_floor(calls, minute_limit, day_limit):
+    """Seconds from the first call to the last that the limits allow at best: call k goes no
+    sooner than a minute after call k - minute_limit and a day after call k - day_limit (Xero's
+    windows roll); calls are taken as instantaneous, so 5 at once never binds."""
+    starts = []
+    for k in range(calls):
+        start = 0.0
+        if k >= minute_limit:
+            start = max(start, starts[k - minute_limit] + MINUTE)
+        if k >= day_limit:
+            start = max(start, starts[k - day_limit] + DAY)
+        starts.append(start)
+    return starts[-1] if starts else 0.0
+
+
+def export(world, ids, meter, clock):
+    """The clerk's send, then the cron's runs until nothing is queued; the sandbox's log is read
+    (and emptied: it keeps 5,000 entries) after each run. Returns the requests made."""
+    url = world.sandbox.url + "/_sandbox/requests"
+    logged = []
+
+    def collect():
+        logged.extend(requests.get(url, timeout=60).json()["requests"])
+        requests.delete(url, timeout=60)
+
+    result = meter.run(lambda: world.send(ids))
+    assert not any(verdict == "failed" for verdict, _message in result.values()), result
+    runs = 0
+    while True:
+        with world.env() as env:
+            Export = env["xero.move.export"]
+            due = Export.search_count(
+                [("queued", "=", True), ("next_try_at", "<=", fields.Datetime.now())]
+            )
+            later = Export.search([("queued", "=", True)], order="next_try_at", limit=1)
+            next_try = later.next_try_at
+        if due:
+            meter.run(lambda: run_cron(world))
+            runs += 1
+            collect()
+        elif next_try:
+            clock.jump_to(next_try)
+        else:
+            break
+    return logged, runs
+
+
+def run_cron(world):
+    with world.env(SUPERUSER_ID) as env:
+        env["xero.move.export"]._cron_send_queued()
+
+
+def outcome(world, ids, attach):
+    state = requests.get(
+        world.sandbox.url + "/_sandbox/state",
+        params={"tenant_id": world.sandbox_tenant},
+        timeout=120,
+    ).json()["organisations"][0]
+    numbers = Counter(
+        i["InvoiceNumber"] for i in state["invoices"] if i["InvoiceNumber"].startswith(PREFIX)
+    )
+    attached = {a["document_id"] for a in state["attachments"]}
+    with world.env() as env:
+        moves = env["account.move"].browse(ids)
+        failures = sum(move.xero_state != "sent" for move in moves)
+        missing = sum(bool(attach) and move.xero_id not in attached for move in moves)
+        with_files = sum(bool(move.message_main_attachment_id) for move in moves)
+    return {
+        "duplicates": sum(c - 1 for c in numbers.values()),
+        "failures": failures,
+        "attachments_missing": missing,
+        "documents_with_files": with_files,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("-n", type=int, default=1000)
+    parser.add_argument("--attach", type=int, default=1)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    odoo.netsvc.init_logger()
+    # Imported once Odoo knows its addons path: the committed tests' world is the bench's too.
+    from odoo.addons.account_xero_export.tests.committed import World
+    from odoo.addons.account_xero_export.xero_sandbox import seed
+
+    world = World(args.database)
+    world.sandbox_tenant = seed.AU_TENANT_ID
+    try:
+        world.fresh()
+        with world.env() as env:
+            connection = env["xero.connection"].browse(world.connection)
+            connection.send_attachments = bool(args.attach)
+            daily_limit = connection.daily_call_limit
+        limits = requests.get(world.sandbox.url + "/_sandbox/settings", timeout=10).json()
+        started = time.perf_counter()
+        ids = create_bills(world, args.n, args.attach)
+        created_s = time.perf_counter() - started
+        requests.delete(world.sandbox.url + "/_sandbox/requests", timeout=10)
+        reset_peak_rss()
+        meter = Meter()
+        real = time.perf_counter
+        with Clock() as clock:
+            began, real_began = clock.now(), real()
+            logged, runs = export(world, ids, meter, clock)
+            wall = (clock.now() - began).total_seconds()
+            real_s = real() - real_began
+        api = [e for e in logged if e["path"].startswith("/api.xro/")]
+        admitted = [e for e in api if e["status"] != 429]
+        floor = rate_limit_floor(
+            len(admitted), limits["minute_limit"], min(limits["day_limit"], daily_limit)
+        )
+        figures = outcome(world, ids, args.attach)
+        print(
+            json.dumps(
+                {
+                    "n_documents": len(ids),
+                    "documents_with_files": figures["documents_with_files"],
+                    "api_calls": {
+                        "total": len(api),
+                        **dict(sorted(Counter(endpoint(e) for e in api).items())),
+                        "refused_429": len(api) - len(admitted),
+                        "other_requests": len(logged) - len(api),
+                    },
+                    "rate_limit_floor_s": round(floor, 1),
+                    "wall_s": round(wall, 1),
+                    "wall_over_floor": round(wall / floor, 3) if floor else None,
+                    "odoo_cpu_ms_per_document": round(meter.cpu * 1000 / len(ids), 2),
+                    "sql_queries_per_document": round(meter.queries / len(ids), 2),
+                    "peak_rss_mb": peak_rss_mb(),
+                    "duplicates": figures["duplicates"],
+                    "failures": figures["failures"],
+                    "attachments_missing": figures["attachments_missing"],
+                    "limits": {
+                        "minute": limits["minute_limit"],
+                        "day": min(limits["day_limit"], daily_limit),
+                        "at_once": limits["concurrent_limit"],
+                        "scaled": False,
+                    },
+                    "clock": {"real_s": round(real_s, 1), "skipped_s": round(clock.skipped, 1)},
+                    "cron_runs": runs,
+                    "create_bills_s": round(created_s, 1),
+                }
+            ),
+            flush=True,
+        )
+    finally:
+        world.sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()
