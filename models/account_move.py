@@ -43,6 +43,11 @@ SENT_FIELDS = {
 }
 
 
+class MappingProblem(str):
+    """Why a document cannot go, when the Xero setup (Accounts and Taxes) is what fixes it: the
+    review offers Fix Mappings for these only."""
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -246,17 +251,26 @@ class AccountMove(models.Model):
         partner = self.commercial_partner_id
         if not (partner.name or "").strip():
             return _("The partner has no name: give it one."), None
+        # A clerk is told who can fix the setup, an accounting manager how.
+        manager = connection._reader_can_set_up()
         currency = self.currency_id.name
         if currency not in (connection.enabled_currencies or "").split(","):
-            return (
-                _(
+            if manager:
+                problem = _(
                     "Currency %(currency)s is not enabled in %(org)s: add it in Xero (Settings > "
-                    "Currencies), then reopen Accounts and Taxes in the Xero settings.",
+                    "Currencies), then open Accounts and Taxes (Fix Mappings), which reads "
+                    "Xero's currencies again.",
                     currency=currency,
                     org=connection.organisation_name,
-                ),
-                None,
-            )
+                )
+            else:
+                problem = _(
+                    "Currency %(currency)s is not enabled in %(org)s: an accounting manager can "
+                    "add it in Xero.",
+                    currency=currency,
+                    org=connection.organisation_name,
+                )
+            return MappingProblem(problem), None
         lines = self.invoice_line_ids.sorted("sequence")
         product_lines = lines.filtered(lambda line: line.display_type == "product")
         if not product_lines:
@@ -288,17 +302,35 @@ class AccountMove(models.Model):
             account = connection._xero_account_for(line.product_id.categ_id, side)
             if not account:
                 which = _("Purchase") if side == "purchase" else _("Sales")
-                return _(
-                    "No %(which)s Account Reference is set: choose it in the Xero settings "
-                    "(Accounts and Taxes).",
-                    which=which,
-                ), None
+                if manager:
+                    problem = _(
+                        "No %(which)s Account Reference is set: choose it in Accounts and Taxes "
+                        "(Fix Mappings).",
+                        which=which,
+                    )
+                else:
+                    problem = _(
+                        "No %(which)s Account Reference is set: an accounting manager can choose "
+                        "it in the Xero settings.",
+                        which=which,
+                    )
+                return MappingProblem(problem), None
             if account.status != "ACTIVE":
-                return _(
-                    "Xero account %(account)s is %(status)s: choose another in the Xero settings.",
-                    account=account.display_name,
-                    status=account.status.lower(),
-                ), None
+                if manager:
+                    problem = _(
+                        "Xero account %(account)s is %(status)s: choose another in Accounts and "
+                        "Taxes (Fix Mappings).",
+                        account=account.display_name,
+                        status=account.status.lower(),
+                    )
+                else:
+                    problem = _(
+                        "Xero account %(account)s is %(status)s: an accounting manager can choose "
+                        "another in the Xero settings.",
+                        account=account.display_name,
+                        status=account.status.lower(),
+                    )
+                return MappingProblem(problem), None
             if len(line.tax_ids) > 1:
                 return _(
                     "Line “%(line)s” has several taxes: Xero takes one tax per line.",
@@ -307,19 +339,35 @@ class AccountMove(models.Model):
             if line.tax_ids:
                 rate = mapped.get(line.tax_ids)
                 if not rate:
-                    return _(
-                        "Tax “%(tax)s” has no Xero tax rate: map it in the Xero settings "
-                        "(Accounts and Taxes).",
-                        tax=line.tax_ids.name,
-                    ), None
+                    if manager:
+                        problem = _(
+                            "Tax “%(tax)s” has no Xero tax rate: map it in Accounts and Taxes "
+                            "(Fix Mappings).",
+                            tax=line.tax_ids.name,
+                        )
+                    else:
+                        problem = _(
+                            "Tax “%(tax)s” has no Xero tax rate: an accounting manager can map "
+                            "it in the Xero settings.",
+                            tax=line.tax_ids.name,
+                        )
+                    return MappingProblem(problem), None
             elif amount_types != "NoTax":
                 rate = untaxed
                 if not rate:
-                    return _(
-                        "Line “%(line)s” has no tax: choose the Xero rate for untaxed lines "
-                        "in the Xero settings (Accounts and Taxes).",
-                        line=line.name,
-                    ), None
+                    if manager:
+                        problem = _(
+                            "Line “%(line)s” has no tax: choose the Xero rate for untaxed lines "
+                            "in Accounts and Taxes (Fix Mappings).",
+                            line=line.name,
+                        )
+                    else:
+                        problem = _(
+                            "Line “%(line)s” has no tax: an accounting manager can choose the "
+                            "Xero rate for untaxed lines in the Xero settings.",
+                            line=line.name,
+                        )
+                    return MappingProblem(problem), None
             else:
                 rate = None
             problem, tracking = connection._xero_tracking_for(line)
