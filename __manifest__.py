@@ -20,6 +20,9 @@
         "views/account_move_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "account_xero_export/static/src/*",
+        ],
         "web.assets_tests": [
             "account_xero_export/static/tests/tours/*.js",
         ],

@@ -129,6 +129,12 @@ class AccountMove(models.Model):
     def action_send_to_xero_credit_note(self):
         return self.env["xero.send.wizard"]._action_start(self, "credit_note")
 
+    def action_send_to_xero(self):
+        """The form's Send to Xero: the action that fits the document's type."""
+        self.ensure_one()
+        action = "credit_note" if self.move_type in ACTION_MOVE_TYPES["credit_note"] else "invoice"
+        return self.env["xero.send.wizard"]._action_start(self, action)
+
     def action_view_in_xero(self):
         self.ensure_one()
         return {"type": "ir.actions.act_url", "url": self.xero_url, "target": "new"}
