@@ -12,6 +12,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
         "views/xero_connection_views.xml",
+        "views/res_config_settings_views.xml",
         "views/xero_setup_wizard_views.xml",
         "views/xero_templates.xml",
         "views/xero_send_wizard_views.xml",

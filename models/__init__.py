@@ -1,5 +1,6 @@
 from . import (
     account_move,
+    res_config_settings,
     xero_account,
     xero_category_account,
     xero_connection,

@@ -139,10 +139,14 @@ class XeroConnection(models.Model):
     organisation_name = fields.Char("Organisation", readonly=True, copy=False)
     short_code = fields.Char(readonly=True, copy=False, help="Used in links into Xero.")
     base_currency = fields.Char(readonly=True, copy=False)
-    country_code = fields.Char("Country", readonly=True, copy=False)
+    country_code = fields.Char("Country Code", readonly=True, copy=False)
     enabled_currencies = fields.Char(
         readonly=True, copy=False, help="Currencies the organisation accepts, base included."
     )
+    # The organisation as a reader says it: the stored codes in words.
+    country_id = fields.Many2one("res.country", "Country", compute="_compute_in_words")
+    currency_names = fields.Char("Currencies", compute="_compute_in_words")
+    status_message = fields.Char("What It Means", compute="_compute_status_message")
     connected_by = fields.Char(readonly=True, copy=False)
     connected_by_email = fields.Char(readonly=True, copy=False)
     connected_at = fields.Datetime(readonly=True, copy=False)
@@ -261,6 +265,89 @@ class XeroConnection(models.Model):
         for connection in self.filtered("client_secret"):
             connection._write_secret(client=connection.client_secret)
 
+    @api.depends("country_code", "base_currency", "enabled_currencies")
+    def _compute_in_words(self):
+        codes = {
+            code
+            for connection in self
+            for code in [
+                connection.base_currency,
+                *(connection.enabled_currencies or "").split(","),
+            ]
+            if code
+        }
+        # Xero's currencies may be archived in Odoo: their names are still theirs.
+        full_names = {
+            currency.name: currency.full_name or currency.name
+            for currency in self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "in", list(codes))])
+        }
+        for connection in self:
+            connection.country_id = connection.country_code and self.env["res.country"].search(
+                [("code", "=", connection.country_code)], limit=1
+            )
+            base = connection.base_currency
+            names = [_("%(name)s (base)", name=full_names.get(base, base))] if base else []
+            names += [
+                full_names.get(code, code)
+                for code in sorted((connection.enabled_currencies or "").split(","))
+                if code and code != base
+            ]
+            connection.currency_names = ", ".join(names)
+
+    @api.depends("state", "organisation_name")
+    @api.depends_context("uid")
+    def _compute_status_message(self):
+        """One sentence of what the state means, for its reader: an accounting manager is told
+        what to do, anyone else who can do it."""
+        manager = self._reader_can_set_up()
+        for connection in self:
+            org = connection.organisation_name
+            if connection.state == "connected":
+                message = _("Invoices, bills and credit notes can be sent to %(org)s.", org=org)
+            elif connection.state == "reauth":
+                message = (
+                    _(
+                        "Xero asks for this connection to be authorised again: nothing can be "
+                        "sent until you start a Xero session."
+                    )
+                    if manager
+                    else _(
+                        "Xero asks for this connection to be authorised again: nothing can be "
+                        "sent until an accounting manager starts a Xero session."
+                    )
+                )
+            elif connection.state == "disconnected":
+                message = (
+                    _(
+                        "Disconnected from %(org)s: nothing is sent until you start a Xero "
+                        "session again. What was sent stays in Xero and in Odoo.",
+                        org=org,
+                    )
+                    if manager
+                    else _(
+                        "Disconnected from %(org)s: nothing can be sent until an accounting "
+                        "manager connects it again. What was sent stays in Xero and in Odoo.",
+                        org=org,
+                    )
+                )
+            else:
+                message = (
+                    _(
+                        "Not connected yet: start a Xero session to sign in at Xero and choose "
+                        "the organisation documents are sent to."
+                    )
+                    if manager
+                    else _("Not connected to Xero yet: an accounting manager can connect it.")
+                )
+            connection.status_message = message
+
+    def _reader_can_set_up(self):
+        """Whether the current user may change the Xero setup: messages tell an accounting
+        manager how to fix a problem there, anyone else who can."""
+        return self.env.user.has_group("account.group_account_manager")
+
     def _compute_app_from_server(self):
         self.app_from_server = bool(server_setting("client_id"))
 
@@ -272,11 +359,8 @@ class XeroConnection(models.Model):
 
     @api.model
     def action_open_company_connection(self):
-        """Invoicing > Configuration > Xero: the current company's connection, made if needed."""
-        connection = self._for_company(self.env.company)
-        if not connection:
-            self.check_access("create")
-            connection = self.create({"company_id": self.env.company.id})
+        """Invoicing > Configuration > Xero > Connection: the current company's connection."""
+        connection = self._company_connection()
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
@@ -284,6 +368,15 @@ class XeroConnection(models.Model):
             "view_mode": "form",
             "target": "current",
         }
+
+    @api.model
+    def _company_connection(self):
+        """The current company's connection, made if needed (by those who may make one)."""
+        connection = self._for_company(self.env.company)
+        if not connection:
+            self.check_access("create")
+            connection = self.create({"company_id": self.env.company.id})
+        return connection
 
     @api.model
     def _for_company(self, company):

@@ -82,6 +82,7 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
         wizard.action_choose_organisation()
         self.assertEqual(self.connection.tenant_id, seed.NZ_TENANT_ID)
         self.assertEqual(self.connection.base_currency, "NZD")
+        self.assertEqual(self.connection.country_id, self.env.ref("base.nz"))
         self.assertEqual(wizard.step, "accounts")
         deleted = self.sandbox_log(f"/connections/{au.xero_connection_id}", method="DELETE")
         self.assertEqual([entry["status"] for entry in deleted], [204])
@@ -456,6 +457,54 @@ class TestTokens(XeroSandboxMixin, HttpCase):
         self.assertEqual(self.connection.state, "disconnected")
         self.assertFalse(self.connection._secret_records().token)
         self.assertEqual(self.connection.organisation_name, "Sandbox Trading Pty Ltd")
+
+    def test_the_connection_in_words_for_each_reader(self):
+        connection = self.connection
+        self.assertEqual(connection.country_id, self.env.ref("base.au"))
+        self.assertEqual(
+            connection.currency_names,
+            "Australian dollar (base), New Zealand dollar, United States dollar",
+        )
+        clerk = new_test_user(self.env, "words_clerk", groups="account.group_account_invoice")
+        said = {}
+        for state in ("draft", "connected", "reauth", "disconnected"):
+            connection.state = state
+            said[state] = (
+                connection.status_message,
+                connection.with_user(clerk).status_message,
+            )
+        self.assertEqual(
+            said["connected"],
+            ("Invoices, bills and credit notes can be sent to Sandbox Trading Pty Ltd.",) * 2,
+        )
+        for state in ("draft", "reauth", "disconnected"):
+            manager, reader = said[state]
+            self.assertIn("an accounting manager", reader, state)
+            self.assertNotIn("an accounting manager", manager, state)
+            self.assertIn("Xero session", manager, state)
+
+    def test_invoicing_settings_show_the_connection_and_lead_to_it(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.xero_state, "connected")
+        self.assertEqual(
+            settings.xero_status_message,
+            "Invoices, bills and credit notes can be sent to Sandbox Trading Pty Ltd.",
+        )
+        self.assertEqual(settings.action_xero_open_connection()["res_id"], self.connection.id)
+        self.connection.action_disconnect()
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.xero_state, "disconnected")
+        self.assertEqual(
+            settings.action_xero_start_session()["url"],
+            f"/xero/connect/start?connection_id={self.connection.id}",
+        )
+        other = self.env["res.company"].create({"name": "Never Connected"})
+        self.env.user.company_ids |= other
+        settings = self.env["res.config.settings"].with_company(other).create({})
+        self.assertEqual(settings.xero_state, "draft")
+        self.assertIn("Not connected yet", settings.xero_status_message)
+        opened = settings.action_xero_open_connection()
+        self.assertEqual(self.env["xero.connection"].browse(opened["res_id"]).company_id, other)
 
     def test_disconnect_when_xero_is_unreachable_wipes_locally_with_a_warning(self):
         self.connection.sudo().write(

@@ -16,10 +16,17 @@ class TestInstall(TransactionCase):
             cls.env, "xero_invoicing", groups="account.group_account_invoice"
         )
 
-    def test_menu_under_invoicing_configuration(self):
-        menu = self.env.ref("account_xero_export.xero_connection_menu")
-        self.assertEqual(menu.parent_id, self.env.ref("account.menu_finance_configuration"))
-        self.assertEqual(menu.action, self.env.ref("account_xero_export.xero_connection_action"))
+    def test_menus_in_their_own_section_of_invoicing_configuration(self):
+        section = self.env.ref("account_xero_export.xero_menu")
+        self.assertEqual(section.name, "Xero")
+        self.assertEqual(section.parent_id, self.env.ref("account.menu_finance_configuration"))
+        self.assertEqual(
+            section.child_id.mapped("action"),
+            [
+                self.env.ref("account_xero_export.xero_connection_action"),
+                self.env.ref("account_xero_export.xero_export_batch_action"),
+            ],
+        )
 
     def test_one_connection_per_company(self):
         Connection = self.env["xero.connection"].with_user(self.manager)

@@ -13,17 +13,22 @@ registry.category("web_tour.tours").add("account_xero_export_menu", {
             run: "click",
         },
         {
-            content: "Open Xero",
+            content: "Xero has its own section",
+            trigger: '.dropdown-menu .dropdown-header:contains(Xero)',
+        },
+        {
+            content: "Open Xero > Connection",
             trigger: '.dropdown-item[data-menu-xmlid="account_xero_export.xero_connection_menu"]',
             run: "click",
         },
         {
-            content: "The company's connection opens, not connected yet",
-            trigger: ".o_statusbar_status .o_arrow_button_current:contains(Not connected)",
+            content: "The company's connection opens, not connected yet, and says what that means",
+            trigger:
+                ".o_xero_status:has(.o_field_widget[name=state] .badge:contains(Not connected)):contains(start a Xero session)",
         },
         {
             content: "It offers to start a Xero session",
-            trigger: "button[name=action_start_session]:contains(Start Xero Session)",
+            trigger: ".o_form_statusbar button[name=action_start_session]:contains(Start Xero Session)",
         },
     ],
 });
