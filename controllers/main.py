@@ -1,5 +1,6 @@
 import logging
 import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from odoo import _, http
 from odoo.exceptions import AccessError, UserError
@@ -7,14 +8,37 @@ from odoo.http import request
 
 _logger = logging.getLogger(__name__)
 
+# Where the setup opens when the page the user started from is not known.
+CONNECTION_PAGE = "/odoo/action-account_xero_export.xero_connection_action"
+
+
+def _web_client_page(url):
+    """`url` as a page of this Odoo's web client (`/odoo...`, path and query), or None: the user
+    comes back there after Xero, so it is never another site."""
+    parts = urlsplit(url or "")
+    if parts.netloc and parts.netloc != request.httprequest.host:
+        return None
+    if parts.path != "/odoo" and not parts.path.startswith("/odoo/"):
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, ""))
+
+
+def _with_setup(page, wizard):
+    """`page` with the setup `wizard` to open over it (static/src/xero_setup_resume.js)."""
+    parts = urlsplit(page)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "xero_setup"]
+    query.append(("xero_setup", wizard.id))
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
+
 
 class XeroConnectController(http.Controller):
     """The two ends of "Start Xero Session": off to Xero, and back from it."""
 
     @http.route("/xero/connect/start", type="http", auth="user", methods=["GET", "POST"])
-    def start(self, connection_id=None, send_action=None, move_ids=None, **kwargs):
+    def start(self, connection_id=None, send_action=None, move_ids=None, return_url=None, **kwargs):
         """GET shows a page that posts itself here with Odoo's CSRF token; only that POST
-        records an authorisation and goes to Xero, so a link or an image elsewhere cannot."""
+        records an authorisation and goes to Xero, so a link or an image elsewhere cannot.
+        The page the user came from (GET's referrer) is where the setup opens afterwards."""
         send_action = send_action or None
         try:
             connection = request.env["xero.connection"].browse(int(connection_id or 0)).exists()
@@ -32,10 +56,15 @@ class XeroConnectController(http.Controller):
                         "connection_id": connection.id,
                         "send_action": send_action or "",
                         "move_ids": move_ids or "",
+                        "return_url": _web_client_page(request.httprequest.referrer) or "",
                     },
                 )
             url = request.env["xero.oauth.state"]._begin(
-                connection, request.session.sid, send_action, move_ids
+                connection,
+                request.session.sid,
+                send_action,
+                move_ids,
+                return_url=_web_client_page(return_url),
             )
         except (AccessError, UserError, ValueError) as exc:
             return self._error_page(exc)
@@ -56,9 +85,8 @@ class XeroConnectController(http.Controller):
             )
         except (AccessError, UserError) as exc:
             return self._error_page(exc)
-        return request.redirect(
-            f"/odoo/action-account_xero_export.xero_setup_wizard_action/{wizard.id}"
-        )
+        # Back to the page the session was started from, with the setup's dialog over it.
+        return request.redirect(_with_setup(wizard.return_url or CONNECTION_PAGE, wizard))
 
     def _error_page(self, error):
         message = error.args[0] if isinstance(error, Exception) else error

@@ -451,18 +451,20 @@ class XeroConnection(models.Model):
                 )
         self._write_secret(token=None)
         self.write({"state": "disconnected", "reauth_reason": False})
-        if warning:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "warning",
-                    "sticky": True,
-                    "message": warning,
-                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-                },
-            }
-        return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if warning else "success",
+                "sticky": bool(warning),
+                "message": warning
+                or _(
+                    "Disconnected from %(org)s. What was sent stays in Xero and in Odoo.",
+                    org=self.organisation_name,
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _remove_at_xero(self, access_token, refresh_token, xero_connection_ids, user_email=None):
         """Delete these Xero connections and revoke `refresh_token` (given by the Xero user

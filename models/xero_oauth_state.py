@@ -35,11 +35,16 @@ class XeroOAuthState(models.Model):
     # Where to come back to once connected: a send that was waiting for the connection.
     return_action = fields.Char()
     return_move_ids = fields.Char()
+    # The page of the web client the session was started from (/odoo/...).
+    return_url = fields.Char()
 
     @api.model
-    def _begin(self, connection, session_id, return_action=None, return_move_ids=None):
+    def _begin(
+        self, connection, session_id, return_action=None, return_move_ids=None, return_url=None
+    ):
         """Record a new authorisation for `connection` and return the URL to send the user to.
-        `return_action` and `return_move_ids` bring the user back to a send afterwards."""
+        `return_url` is the page the user comes back to, `return_action` and `return_move_ids`
+        the send that waits for the connection."""
         request = connection._authorization_request()
         self.sudo().create(
             {
@@ -51,6 +56,7 @@ class XeroOAuthState(models.Model):
                 "expires_at": fields.Datetime.now() + STATE_LIFETIME,
                 "return_action": return_action,
                 "return_move_ids": return_move_ids,
+                "return_url": return_url,
             }
         )
         return request.url
@@ -78,6 +84,7 @@ class XeroOAuthState(models.Model):
                     {
                         "return_action": record.return_action,
                         "return_move_ids": record.return_move_ids,
+                        "return_url": record.return_url,
                     }
                 )
                 return wizard

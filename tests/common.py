@@ -122,10 +122,15 @@ def sandbox_connection(url, company, **values):
     }
 
 
-def start_session(case, query):
-    """Start Xero Session as the browser does: GET /xero/connect/start?`query` shows a page whose
-    form posts itself with Odoo's CSRF token; returns the answer to that POST (not followed)."""
-    page = case.url_open(f"/xero/connect/start?{query}", allow_redirects=False)
+def start_session(case, query, referrer=None):
+    """Start Xero Session as the browser does, from the page `referrer`: GET
+    /xero/connect/start?`query` shows a page whose form posts itself with Odoo's CSRF token;
+    returns the answer to that POST (not followed)."""
+    page = case.url_open(
+        f"/xero/connect/start?{query}",
+        allow_redirects=False,
+        headers={"Referer": referrer} if referrer else None,
+    )
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
     if not fields:
         return page  # an error page: nothing to post

@@ -27,8 +27,8 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
         self.connection = self.make_connection()
         self.authenticate("admin", "admin")
 
-    def _start(self):
-        response = start_session(self, f"connection_id={self.connection.id}")
+    def _start(self, referrer=None):
+        response = start_session(self, f"connection_id={self.connection.id}", referrer)
         self.assertEqual(response.status_code, 303, response.text)
         return response.headers["Location"]
 
@@ -58,7 +58,9 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
         response = self._callback(callback)
         self.assertEqual(response.status_code, 303, response.text)
         wizard = self.env["xero.setup.wizard"].search([], order="id desc", limit=1)
-        self.assertIn(f"xero_setup_wizard_action/{wizard.id}", response.headers["Location"])
+        back = urlsplit(response.headers["Location"])
+        self.assertEqual(back.path, "/odoo/action-account_xero_export.xero_connection_action")
+        self.assertEqual(parse_qs(back.query), {"xero_setup": [str(wizard.id)]})
         self.assertEqual(wizard.step, "accounts")
         connection = self.connection
         self.assertEqual(connection.tenant_id, seed.AU_TENANT_ID)
@@ -69,11 +71,35 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
         self.assertEqual(connection.state, "draft", "connected only once Integrate is clicked")
         self.assertTrue(connection._read_token()["refresh_token"])
 
+    def test_back_on_the_page_it_started_from_with_the_setup_over_it(self):
+        page = "/odoo/action-account.action_account_config?debug=1"
+        for referrer, back in (
+            (self.base_url() + page, page),
+            ("https://elsewhere.example/odoo/action-1", "/odoo/action-"),
+            (self.base_url() + "/web/login", "/odoo/action-"),
+        ):
+            response = self._callback(SandboxSignIn(self._start(referrer)).consent())
+            self.assertEqual(response.status_code, 303, response.text)
+            wizard = self.env["xero.setup.wizard"].search([], order="id desc", limit=1)
+            location = urlsplit(response.headers["Location"])
+            self.assertFalse(location.netloc, "never another site")
+            path, _sep, query = back.partition("?")
+            if path == "/odoo/action-":
+                path = "/odoo/action-account_xero_export.xero_connection_action"
+            self.assertEqual(location.path, path, referrer)
+            self.assertEqual(
+                parse_qs(location.query),
+                dict(parse_qs(query), xero_setup=[str(wizard.id)]),
+                referrer,
+            )
+            self.assertEqual(wizard.action_open()["target"], "new", "a dialog over that page")
+
     def test_several_organisations_ask_which_and_disconnect_the_others(self):
         callback = SandboxSignIn(self._start()).consent([seed.AU_TENANT_ID, seed.NZ_TENANT_ID])
         self.assertEqual(self._callback(callback).status_code, 303)
         wizard = self.env["xero.setup.wizard"].search([], order="id desc", limit=1)
         self.assertEqual(wizard.step, "organisation")
+        self.assertEqual(wizard.action_open()["name"], "Choose the Xero Organisation")
         self.assertEqual(len(wizard.tenant_ids), 2)
         self.assertFalse(self.connection.tenant_id, "no organisation is chosen silently")
         nz = wizard.tenant_ids.filtered(lambda t: t.tenant_id == seed.NZ_TENANT_ID)
@@ -240,6 +266,48 @@ class TestSetup(XeroSandboxMixin, HttpCase):
         wizard.action_integrate()
         self.assertEqual(self.connection.rounding_account_id.code, "260")
         self.assertEqual(self._wizard().rounding_account_id.code, "260", "the choice is kept")
+
+    def test_the_steps_follow_each_other_in_one_dialog_titled_after_each(self):
+        wizard = self._wizard()
+        opened = wizard.action_open()
+        self.assertEqual(
+            (opened["res_id"], opened["target"], opened["name"]),
+            (wizard.id, "new", "Accounts, Taxes and Tracking for Xero"),
+        )
+        wizard.write(
+            {
+                "purchase_account_id": self._account("310").id,
+                "sales_account_id": self._account("200").id,
+            }
+        )
+        review = wizard.action_review()
+        self.assertEqual((review["res_id"], review["name"]), (wizard.id, "Review and Integrate"))
+        self.assertEqual(wizard.action_back()["name"], "Accounts, Taxes and Tracking for Xero")
+
+    def test_integrate_says_so_and_reloads_the_page_it_was_opened_on(self):
+        wizard = self._wizard()
+        wizard.write(
+            {
+                "purchase_account_id": self._account("310").id,
+                "sales_account_id": self._account("200").id,
+            }
+        )
+        done = wizard.action_integrate()
+        self.assertEqual(done["tag"], "display_notification")
+        self.assertEqual(done["params"]["type"], "success")
+        self.assertEqual(
+            done["params"]["message"],
+            "Connected to Sandbox Trading Pty Ltd: invoices, bills and credit notes can be sent "
+            "to Xero.",
+        )
+        self.assertEqual(
+            done["params"]["next"], {"type": "ir.actions.client", "tag": "soft_reload"}
+        )
+        again = self.env["xero.setup.wizard"].browse(self.connection.action_open_setup()["res_id"])
+        self.assertEqual(
+            again.action_integrate()["params"]["message"],
+            "Saved: documents go to Sandbox Trading Pty Ltd with these accounts and taxes.",
+        )
 
     def test_review_needs_both_references(self):
         wizard = self._wizard()
@@ -449,7 +517,13 @@ class TestTokens(XeroSandboxMixin, HttpCase):
 
     def test_disconnect_removes_the_connection_at_xero_and_wipes_tokens(self):
         xero_connection_id = self.connection.xero_connection_id
-        self.assertIs(self.connection.action_disconnect(), True)
+        done = self.connection.action_disconnect()
+        self.assertEqual(done["params"]["type"], "success")
+        self.assertEqual(
+            done["params"]["message"],
+            "Disconnected from Sandbox Trading Pty Ltd. What was sent stays in Xero and in Odoo.",
+        )
+        self.assertEqual(done["params"]["next"]["tag"], "soft_reload")
         self.assertEqual(
             [e["status"] for e in self.sandbox_log(f"/connections/{xero_connection_id}")], [204]
         )

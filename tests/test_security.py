@@ -256,7 +256,7 @@ class TestConnectionsOfOthers(XeroSendCase):
     def test_disconnecting_one_company_keeps_the_others_connection(self):
         self.connection.write({"connected_by_email": seed.DEMO_USER_EMAIL})
         self.other.write({"connected_by_email": seed.DEMO_USER_EMAIL})
-        self.assertIs(self.connection.action_disconnect(), True)
+        self.assertEqual(self.connection.action_disconnect()["params"]["type"], "success")
         self.assertEqual(self.sandbox_log("/connect/revocation"), [], "revoking would end both")
         self._other_still_works()
 

@@ -643,8 +643,9 @@ class TestSendMore(XeroSendCase):
                 "return_move_ids": ",".join(map(str, bills.ids)),
             }
         )
-        back = setup.action_integrate()
-        again = self.env["xero.send.wizard"].browse(back["res_id"])
+        done = setup.action_integrate()
+        self.assertEqual(done["tag"], "display_notification")
+        again = self.env["xero.send.wizard"].browse(done["params"]["next"]["res_id"])
         self.assertEqual(again.move_ids, bills)
         self.assertEqual(again.step, "review")
         self.assertEqual(again.create_count, 2)
@@ -660,7 +661,8 @@ class TestSendMore(XeroSendCase):
         setup = self.env["xero.setup.wizard"].browse(wizard.action_fix_mappings()["res_id"])
         line = setup.tax_line_ids.filtered(lambda line: line.tax_id == unmapped)
         line.tax_rate_id = self.connection.tax_rate_ids.filtered(lambda r: r.tax_type == "INPUT")
-        again = self.env["xero.send.wizard"].browse(setup.action_integrate()["res_id"])
+        done = setup.action_integrate()
+        again = self.env["xero.send.wizard"].browse(done["params"]["next"]["res_id"])
         self.assertEqual(again.create_count, 1)
 
     def test_what_xero_changed_in_a_draft_is_its_warning(self):

@@ -2,6 +2,7 @@ import base64
 import io
 import json
 import os
+import time
 from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
@@ -19,8 +20,9 @@ TOUR_OPTIONS = {"stepDelay": 0, "keepWatchBrowser": False, "debug": False, "star
 SCREENSHOTS_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TOUR_WAIT = 60
 
-# The send tour's `screenshot` steps call window.accountXeroExportPause(name), which waits for
-# the test to capture the page and resume it.
+# The tours' `screenshot` steps call window.accountXeroExportPause(name), which waits for the
+# test to capture the page and resume it. Installed in every page the tab loads: a tour goes on
+# after a page is left and loaded again (Xero's sign-in).
 PAUSE_HOOK = """
 window.accountXeroExportPause = (name) => new Promise((resume) => {
     window.accountXeroExportPaused = {name, resume};
@@ -52,6 +54,53 @@ def open_for_tour(case, path, tour, login):
     return browser
 
 
+def hook_pauses(case, browser):
+    """Let the tour's `screenshot` steps pause in `browser`, on this page and the next ones."""
+    for method, params in (
+        ("Page.addScriptToEvaluateOnNewDocument", {"source": PAUSE_HOOK}),
+        ("Runtime.evaluate", {"expression": PAUSE_HOOK}),
+    ):
+        answer = browser._websocket_request(method, params=params)
+        case.assertNotIn("exceptionDetails", answer)
+
+
+def screenshot_at_pause(case, browser, name):
+    """Wait for the tour to pause at its `name` screenshot step, capture the page (kept as
+    docs/screenshots/`name`.png when XERO_SCREENSHOTS is set), and let the tour go on."""
+    deadline = time.monotonic() + TOUR_WAIT
+    while True:
+        paused = browser._websocket_send(
+            "Runtime.evaluate",
+            params={"expression": WAIT_FOR_PAUSE, "awaitPromise": True, "returnByValue": True},
+            with_future=True,
+        )
+        wait(
+            [paused, browser._result],
+            timeout=deadline - time.monotonic(),
+            return_when=FIRST_COMPLETED,
+        )
+        if browser._result.done():
+            browser._result.result()  # the tour's failure, raised here
+            case.fail(f"the tour ended before its {name} screenshot")
+        case.assertTrue(paused.done(), f"the tour did not reach its {name} screenshot")
+        # A page left for another (Xero's sign-in and back) ends the wait: wait in the new one.
+        if not (paused.exception() and "navigated" in str(paused.exception())):
+            break
+    case.assertEqual(paused.result()["result"]["value"], name)
+    shot = browser._websocket_request("Page.captureScreenshot", params={"format": "png"})
+    image = Image.open(io.BytesIO(base64.b64decode(shot["data"])))
+    case.assertEqual(image.size, (1280, 800))
+    if os.environ.get("XERO_SCREENSHOTS"):
+        SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+        # 256 colours without dithering: an Odoo page loses nothing visible, and the file
+        # shrinks several times.
+        image.convert("RGB").quantize(256, dither=Image.Dither.NONE).save(
+            SCREENSHOTS_DIR / f"{name}.png", optimize=True
+        )
+    resumed = browser._websocket_request("Runtime.evaluate", params={"expression": RESUME})
+    case.assertNotIn("exceptionDetails", resumed)
+
+
 def start_tour(browser, tour):
     """Start `tour` without waiting for it: the test drives what a tour cannot reach."""
     browser._websocket_send(
@@ -62,26 +111,42 @@ def start_tour(browser, tour):
 
 @tagged("post_install", "-at_install")
 class TestUi(XeroSandboxMixin, HttpCase):
+    browser_size = "1280x800"
+
     def test_menu_tour(self):
         self.start_tour("/odoo", "account_xero_export_menu", login="admin")
         connection = self.env["xero.connection"].search([("company_id", "=", self.env.company.id)])
         self.assertEqual(connection.state, "draft")
 
     def test_connect_and_disconnect_tour(self):
-        """The whole connection in a real browser: Start Xero Session, the sandbox's sign-in with
-        MFA and consent to two organisations, back in Odoo, choose one, pick the accounts,
-        Integrate; then Disconnect.
+        """The whole connection in a real browser, from Invoicing's Settings: Start Xero Session,
+        the sandbox's sign-in with MFA and consent to two organisations, back on Settings with
+        the setup's dialog over it, choose one, pick the accounts, Integrate, a notification;
+        then the connection, and Disconnect.
 
         Odoo's tours only run on Odoo's pages, so the test fills the sandbox's pages itself, in
         the same browser tab, while the tour waits to resume once Xero redirects back."""
+        # As the screenshots show it: a bar in Australia, with GST rather than the generic chart's
+        # taxes, which the setup maps to Xero's own rates.
+        self.env.company.name = "Harbour Bar & Kitchen"
+        Tax = self.env["account.tax"]
+        Tax.search([("company_id", "=", self.env.company.id)]).active = False
+        gst = Tax.create(
+            [
+                {"name": "GST 10% (purchases)", "amount": 10.0, "type_tax_use": "purchase"},
+                {"name": "GST 10% (sales)", "amount": 10.0, "type_tax_use": "sale"},
+            ]
+        )
         connection = self.make_connection()
         browser = open_for_tour(
             self,
-            "/odoo/action-account_xero_export.xero_connection_action",
+            "/odoo/action-account.action_account_config",
             "account_xero_export_connect",
             "admin",
         )
+        hook_pauses(self, browser)
         start_tour(browser, "account_xero_export_connect")
+        screenshot_at_pause(self, browser, "connect_settings")
         self._submit(browser, "login", {"email": seed.DEMO_USER_EMAIL, "password": "sandbox"})
         self._submit(browser, "mfa", {"mfa_code": seed.DEMO_MFA_CODE})
         self._submit(
@@ -90,10 +155,17 @@ class TestUi(XeroSandboxMixin, HttpCase):
             {f"tenant-{seed.AU_TENANT_ID}": True, f"tenant-{seed.NZ_TENANT_ID}": True},
             button="allow",
         )
-        browser._wait_code_ok("true", timeout=60)
+        for name in ("connect_review", "connect_done"):
+            screenshot_at_pause(self, browser, name)
+        browser._wait_code_ok("true", timeout=TOUR_WAIT)
         self.assertEqual(connection.state, "disconnected")
         self.assertEqual(connection.organisation_name, "Sandbox Trading Pty Ltd")
         self.assertEqual(connection.purchase_account_id.code, "310")
+        self.assertEqual(connection.sales_account_id.code, "200")
+        self.assertEqual(
+            {m.tax_id: m.tax_rate_id.tax_type for m in connection.tax_mapping_ids},
+            dict(zip(gst, ("INPUT", "OUTPUT"), strict=True)),
+        )
         self.assertFalse(connection._secret_records().token)
 
     def _submit(self, browser, step, values, button=None):

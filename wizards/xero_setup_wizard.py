@@ -15,11 +15,9 @@ def _copy_commands(lines, names):
 
 
 class XeroSetupWizard(models.TransientModel):
-    """Select your Account Category, review parameters, and Integrate!
-
-    Organisation (when several were authorised) -> accounts, taxes and tracking options from
-    Xero's live chart -> review -> Integrate, which is the only step that writes to the
-    connection.
+    """The Xero setup, one dialog whose steps follow each other: the organisation (when several
+    were authorised) -> accounts, taxes and tracking options from Xero's live chart -> review ->
+    Integrate, the only step that writes the choices to the connection.
     """
 
     _name = "xero.setup.wizard"
@@ -41,8 +39,7 @@ class XeroSetupWizard(models.TransientModel):
         "xero.setup.wizard.tenant", "Organisation to connect", domain="[('wizard_id', '=', id)]"
     )
     organisation_name = fields.Char(related="connection_id.organisation_name")
-    base_currency = fields.Char(related="connection_id.base_currency")
-    enabled_currencies = fields.Char(related="connection_id.enabled_currencies")
+    currency_names = fields.Char(related="connection_id.currency_names")
     purchase_account_id = fields.Many2one(
         "xero.account",
         "Purchase Account Reference",
@@ -82,6 +79,8 @@ class XeroSetupWizard(models.TransientModel):
     # A send waiting for this setup: where Integrate leads back to.
     return_action = fields.Char()
     return_move_ids = fields.Char()
+    # The page the Xero session was started from, which this setup opens over after Xero.
+    return_url = fields.Char()
 
     @api.depends("tax_line_ids.tax_rate_id")
     def _compute_unmapped_tax_count(self):
@@ -98,14 +97,28 @@ class XeroSetupWizard(models.TransientModel):
         return wizards
 
     def _action_open(self):
+        """This setup's dialog at its step, titled after it: each step replaces the last in the
+        same dialog, as Odoo's own wizards do."""
+        titles = {
+            "organisation": _("Choose the Xero Organisation"),
+            "accounts": _("Accounts, Taxes and Tracking for Xero"),
+            "review": _("Review and Integrate"),
+        }
         return {
             "type": "ir.actions.act_window",
-            "name": _("Select your Account Category, review parameters, and Integrate!"),
+            "name": titles[self.step],
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
-            "target": "current",
+            "target": "new",
+            "context": {"dialog_size": "extra-large"},
         }
+
+    def action_open(self):
+        """The web client's way back into this setup after Xero's sign-in (the page the user
+        started from opens it again)."""
+        self.ensure_one()
+        return self._action_open()
 
     def action_choose_organisation(self):
         self.ensure_one()
@@ -217,6 +230,7 @@ class XeroSetupWizard(models.TransientModel):
         self.ensure_one()
         self.action_review()
         connection = self.connection_id
+        reconnected = connection.state != "connected"
         connection.write(
             {
                 "purchase_account_id": self.purchase_account_id.id,
@@ -241,13 +255,27 @@ class XeroSetupWizard(models.TransientModel):
             moves = self.env["account.move"].browse(
                 int(move_id) for move_id in self.return_move_ids.split(",") if move_id
             )
-            return self.env["xero.send.wizard"]._action_start(moves.exists(), self.return_action)
+            # The send that waited for the setup: its review, in place of this dialog.
+            after = self.env["xero.send.wizard"]._action_start(moves.exists(), self.return_action)
+        else:
+            # The page the setup was opened on, showing the connection as it now is.
+            after = {"type": "ir.actions.client", "tag": "soft_reload"}
         return {
-            "type": "ir.actions.act_window",
-            "res_model": connection._name,
-            "res_id": connection.id,
-            "view_mode": "form",
-            "target": "current",
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "Connected to %(org)s: invoices, bills and credit notes can be sent to Xero.",
+                    org=connection.organisation_name,
+                )
+                if reconnected
+                else _(
+                    "Saved: documents go to %(org)s with these accounts and taxes.",
+                    org=connection.organisation_name,
+                ),
+                "next": after,
+            },
         }
 
 
