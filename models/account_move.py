@@ -46,6 +46,11 @@ SENT_FIELDS = {
 }
 
 
+class MappingProblem(str):
+    """Why a document cannot go, when the Xero setup (Accounts and Taxes) is what fixes it: the
+    review offers Fix Mappings for these only."""
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -254,17 +259,26 @@ class AccountMove(models.Model):
         partner = self.commercial_partner_id
         if not (partner.name or "").strip():
             return _("The partner has no name: give it one."), None
+        # A clerk is told who can fix the setup, an accounting manager how.
+        manager = connection._reader_can_set_up()
         currency = self.currency_id.name
         if currency not in (connection.enabled_currencies or "").split(","):
-            return (
-                _(
+            if manager:
+                problem = _(
                     "Currency %(currency)s is not enabled in %(org)s: add it in Xero (Settings > "
-                    "Currencies), then reopen Accounts and Taxes in the Xero settings.",
+                    "Currencies), then open Accounts and Taxes (Fix Mappings), which reads "
+                    "Xero's currencies again.",
                     currency=currency,
                     org=connection.organisation_name,
-                ),
-                None,
-            )
+                )
+            else:
+                problem = _(
+                    "Currency %(currency)s is not enabled in %(org)s: an accounting manager can "
+                    "add it in Xero.",
+                    currency=currency,
+                    org=connection.organisation_name,
+                )
+            return MappingProblem(problem), None
         lines = self.invoice_line_ids.sorted("sequence")
         product_lines = lines.filtered(lambda line: line.display_type == "product")
         if not product_lines:
@@ -291,23 +305,21 @@ class AccountMove(models.Model):
             """(problem, the Xero tax rate `tax` is mapped to)."""
             rate = mapped.get(tax)
             if not rate:
-                return _(
-                    "Tax “%(tax)s” has no Xero tax rate: map it in the Xero settings "
-                    "(Accounts and Taxes).",
-                    tax=tax.name,
-                ), None
+                problem = _("Tax “%(tax)s” has no Xero tax rate", tax=tax.name)
+                return connection._xero_setup_problem(problem, _("map it")), None
             if tax.amount_type == "percent" and float_compare(
                 tax.amount, rate.effective_rate, precision_digits=4
             ):
                 percent = f"{tax.amount:g}%"
-                return _(
+                problem = _(
                     "Tax “%(tax)s” (%(percent)s) is mapped to the Xero rate %(rate)s, which "
-                    "Xero would compute otherwise: map it to a rate of the same percentage in "
-                    "the Xero settings (Accounts and Taxes).",
+                    "Xero would compute otherwise",
                     tax=tax.name,
                     percent=percent,
                     rate=rate.display_name,
-                ), None
+                )
+                fix = _("map it to a rate of the same percentage")
+                return connection._xero_setup_problem(problem, fix), None
             return None, rate
 
         def line_rate(line):
@@ -322,11 +334,9 @@ class AccountMove(models.Model):
             if amount_types == "NoTax":
                 return None, untaxed.browse()
             if not untaxed:
-                return _(
-                    "Line “%(line)s” has no tax: choose the Xero rate for untaxed lines "
-                    "in the Xero settings (Accounts and Taxes).",
-                    line=line.name or "",
-                ), None
+                problem = _("Line “%(line)s” has no tax", line=line.name or "")
+                fix = _("choose the Xero rate for untaxed lines")
+                return connection._xero_setup_problem(problem, fix), None
             return None, untaxed
 
         def xero_line(line, account, rate, **values):
@@ -353,11 +363,8 @@ class AccountMove(models.Model):
             account = connection._xero_account_for(line.product_id.categ_id, side)
             if not account:
                 which = _("Purchase") if side == "purchase" else _("Sales")
-                return _(
-                    "No %(which)s Account Reference is set: choose it in the Xero settings "
-                    "(Accounts and Taxes).",
-                    which=which,
-                ), None
+                problem = _("No %(which)s Account Reference is set", which=which)
+                return connection._xero_setup_problem(problem, _("choose it")), None
             problem = account._xero_unusable()
             if problem:
                 return problem, None
@@ -382,11 +389,9 @@ class AccountMove(models.Model):
                 continue
             account = connection.rounding_account_id
             if not account:
-                return _(
-                    "Its cash rounding (%(amount)s) needs a Xero account: choose the Rounding "
-                    "Account in the Xero settings (Accounts and Taxes).",
-                    amount=amount,
-                ), None
+                problem = _("Its cash rounding (%(amount)s) needs a Xero account", amount=amount)
+                fix = _("choose the Rounding Account")
+                return connection._xero_setup_problem(problem, fix), None
             problem = account._xero_unusable()
             if problem:
                 return problem, None

@@ -58,10 +58,13 @@ class XeroAccount(models.Model):
         self.ensure_one()
         if self.status == "ACTIVE":
             return None
-        return _(
-            "Xero account %(account)s is %(status)s: choose another in the Xero settings.",
-            account=self.display_name,
-            status=self.status.lower(),
+        return self.connection_id._xero_setup_problem(
+            _(
+                "Xero account %(account)s is %(status)s",
+                account=self.display_name,
+                status=self.status.lower(),
+            ),
+            _("choose another"),
         )
 
     @api.model

@@ -21,6 +21,7 @@ from ..xero import (
 from ..xero.client import REFRESH_MARGIN
 from ..xero.crypto import SecretCipher, SecretCipherError
 from ..xero.oauth import API_URL, IDENTITY_URL, LOGIN_URL, authorising_user, id_token_claims
+from .account_move import MappingProblem
 
 APP_URL = "https://go.xero.com"
 XERO_HOSTS = {
@@ -348,6 +349,21 @@ class XeroConnection(models.Model):
         manager how to fix a problem there, anyone else who can."""
         return self.env.user.has_group("account.group_account_manager")
 
+    def _xero_setup_problem(self, problem, fix):
+        """Why a document cannot go when the setup is what fixes it, told to its reader: how to
+        (`fix`, a verb phrase) to an accounting manager, who can to anyone else."""
+        if self._reader_can_set_up():
+            return MappingProblem(
+                _("%(problem)s: %(fix)s in Accounts and Taxes (Fix Mappings).", problem=problem, fix=fix)
+            )
+        return MappingProblem(
+            _(
+                "%(problem)s: an accounting manager can %(fix)s in the Xero settings.",
+                problem=problem,
+                fix=fix,
+            )
+        )
+
     def _compute_app_from_server(self):
         self.app_from_server = bool(server_setting("client_id"))
 
@@ -388,8 +404,9 @@ class XeroConnection(models.Model):
         if not self._app_client_id():
             raise UserError(
                 _(
-                    "Enter the Client ID of your Xero app first (developer.xero.com > My Apps), "
-                    "and register %(uri)s as its redirect URI.",
+                    "Enter the Client ID of your Xero app first, on the Xero App tab of the Xero "
+                    "connection (Invoicing > Configuration > Xero > Connection); the app is made "
+                    "at developer.xero.com > My Apps, with %(uri)s as its redirect URI.",
                     uri=self.redirect_uri,
                 )
             )
@@ -540,13 +557,13 @@ class XeroConnection(models.Model):
                 if not option:
                     continue
                 if option.status != "ACTIVE":
-                    return _(
-                        "Line “%(line)s” is tracked as %(option)s, which is %(status)s in Xero: "
-                        "choose another option in the Xero settings (Accounts and Taxes).",
+                    problem = _(
+                        "Line “%(line)s” is tracked as %(option)s, which is %(status)s in Xero",
                         line=line.name,
                         option=option.display_name,
                         status=option.status.lower(),
-                    ), []
+                    )
+                    return self._xero_setup_problem(problem, _("choose another option")), []
                 options.setdefault(option.category, set()).add(option.name)
         split = [category for category, chosen in options.items() if len(chosen) > 1]
         if split:
@@ -784,15 +801,12 @@ class XeroConnection(models.Model):
             self._forget_organisation()
         self.write({"tenant_id": tenant_id, "xero_connection_id": xero_connection_id})
         organisation = self._xero_call("get_organisation", tenant_id)
-        currencies = self._xero_call("get_currencies", tenant_id)
-        codes = [organisation.get("BaseCurrency")] + [c["Code"] for c in currencies]
         self.write(
             {
                 "organisation_name": organisation.get("Name"),
                 "short_code": organisation.get("ShortCode"),
                 "base_currency": organisation.get("BaseCurrency"),
                 "country_code": organisation.get("CountryCode"),
-                "enabled_currencies": ",".join(sorted(set(filter(None, codes)))),
             }
         )
         self._sync_chart()
@@ -821,12 +835,16 @@ class XeroConnection(models.Model):
             records.unlink()
 
     def _sync_chart(self):
-        """Load Xero's live chart of accounts, tax rates and tracking categories into the local
-        copies."""
+        """Load Xero's live chart of accounts, tax rates, tracking categories and currencies into
+        the local copies: opening Accounts and Taxes is how a manager brings Odoo up to date
+        after changing them in Xero."""
         self.ensure_one()
         accounts = self._xero_call("get_accounts", self.tenant_id)
         tax_rates = self._xero_call("get_tax_rates", self.tenant_id)
         tracking = self._xero_call("get_tracking_categories", self.tenant_id)
+        currencies = self._xero_call("get_currencies", self.tenant_id)
+        codes = [self.base_currency] + [currency["Code"] for currency in currencies]
+        self.enabled_currencies = ",".join(sorted(set(filter(None, codes))))
         self.env["xero.account"]._sync(self, accounts)
         self.env["xero.tax.rate"]._sync(self, tax_rates)
         self.env["xero.tracking.option"]._sync(self, tracking)

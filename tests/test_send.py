@@ -709,3 +709,137 @@ class TestSendMore(XeroSendCase):
         token = self.connection._read_token()
         for line in batch.line_ids:
             self.assertNotIn(token["access_token"], line.message or "")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewDialog(XeroSendCase):
+    """What the review offers and says, by who reads it."""
+
+    def setUp(self):
+        super().setUp()
+        self.manager = new_test_user(
+            self.env,
+            login="xero_review_manager",
+            groups="account.group_account_manager",
+            company_id=self.env.company.id,
+            company_ids=[(6, 0, self.env.company.ids)],
+        )
+        self.wet = self.env["account.tax"].create(
+            {"name": "Wine Equalisation Tax", "amount": 29.0, "type_tax_use": "purchase"}
+        )
+
+    def _unmapped(self):
+        line = {
+            "name": "Shiraz",
+            "quantity": 1,
+            "price_unit": 20,
+            "tax_ids": [(6, 0, self.wet.ids)],
+        }
+        return self.make_move(lines=[line])
+
+    def test_the_primary_button_says_what_it_sends(self):
+        bills = self.make_move() | self.make_move(ref="B2")
+        wizard, _review = self.review(bills | self.make_move("in_refund"))
+        self.assertEqual(wizard.send_label, "Send 2 to Xero")
+        self.send(bills)
+        bills[0].button_draft()
+        bills[0].invoice_line_ids.price_unit = 60.0
+        bills[0].action_post()
+        wizard, review = self.review(bills)
+        self.assertEqual(review[bills[0]][0], "update")
+        self.assertEqual(wizard.send_label, "Send 1 to Xero")
+        wizard, _review = self.review(bills[1])
+        self.assertFalse(wizard.create_count or wizard.update_count, "nothing to send: no button")
+
+    def test_a_clerk_is_told_who_can_fix_it_a_manager_how(self):
+        bill = self._unmapped()
+        clerk_wizard, review = self.review(bill)
+        self.assertEqual(
+            review[bill],
+            (
+                "blocked",
+                "Tax “Wine Equalisation Tax” has no Xero tax rate: an accounting manager can map "
+                "it in the Xero settings.",
+            ),
+        )
+        self.assertFalse(clerk_wizard.can_fix, "a clerk cannot open the setup")
+        manager_wizard, review = self.review(bill, user=self.manager)
+        self.assertEqual(
+            review[bill][1],
+            "Tax “Wine Equalisation Tax” has no Xero tax rate: map it in Accounts and Taxes "
+            "(Fix Mappings).",
+        )
+        self.assertTrue(manager_wizard.can_fix)
+
+    def test_fix_mappings_is_offered_only_where_the_setup_fixes_it(self):
+        nameless = self.env["res.partner"].create({"name": "Nameless"})
+        bill = self.make_move(partner_id=nameless.id)
+        nameless.name = " "
+        wizard, review = self.review(bill, user=self.manager)
+        self.assertEqual(review[bill][0], "blocked")
+        self.assertFalse(wizard.can_fix, "the setup cannot give a partner a name")
+        wizard, _review = self.review(bill | self._unmapped(), user=self.manager)
+        self.assertTrue(wizard.can_fix)
+
+    def test_a_currency_added_in_xero_is_read_again_by_accounts_and_taxes(self):
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 0.9)])
+        bill = self.make_move(currency_id=eur.id)
+        _wizard, review = self.review(bill)
+        self.assertIn("an accounting manager can add it in Xero", review[bill][1])
+        wizard, review = self.review(bill, user=self.manager)
+        self.assertIn("add it in Xero (Settings > Currencies)", review[bill][1])
+        self.assertTrue(wizard.can_fix)
+        organisation = self.sandbox.sandbox.state.organisations[seed.AU_TENANT_ID]
+        organisation.currencies["EUR"] = "Euro"
+        setup = self.env["xero.setup.wizard"].browse(
+            wizard.with_user(self.manager).action_fix_mappings()["res_id"]
+        )
+        self.assertIn("EUR", self.connection.enabled_currencies.split(","))
+        done = setup.with_user(self.manager).action_integrate()
+        again = self.env["xero.send.wizard"].with_user(self.manager)
+        self.assertEqual(again.browse(done["params"]["next"]["res_id"]).create_count, 1)
+
+    def test_the_forms_send_to_xero_fits_the_document(self):
+        for move_type, action in (
+            ("in_invoice", "invoice"),
+            ("out_invoice", "invoice"),
+            ("in_refund", "credit_note"),
+            ("out_refund", "credit_note"),
+        ):
+            move = self.make_move(move_type).with_user(self.clerk)
+            wizard = self.env["xero.send.wizard"].browse(move.action_send_to_xero()["res_id"])
+            self.assertEqual(wizard.action, action, move_type)
+            self.assertEqual(wizard.create_count, 1, move_type)
+
+    def test_the_action_menu_keeps_its_entries(self):
+        bound = self.env["ir.actions.server"].search(
+            [("binding_model_id.model", "=", "account.move"), ("name", "like", "Xero")]
+        )
+        self.assertEqual(
+            set(bound.mapped("name")),
+            {
+                "Export to Other Platform: Send to Xero as Invoice",
+                "Export to Other Platform: Send to Xero as Credit Note",
+                "Export to Other Platform: Retry Failed Xero Sends",
+            },
+        )
+        self.assertEqual(bound.groups_id, self.env.ref("account.group_account_invoice"))
+
+    def test_not_connected_says_so_to_each_reader(self):
+        self.connection.action_disconnect()
+        bill = self.make_move()
+        wizard, _review = self.review(bill)
+        self.assertEqual(wizard.step, "connect")
+        self.assertEqual(
+            wizard.status_message,
+            "Disconnected from Sandbox Trading Pty Ltd: nothing can be sent until an accounting "
+            "manager connects it again. What was sent stays in Xero and in Odoo.",
+        )
+        wizard, _review = self.review(bill, user=self.manager)
+        self.assertIn("until you start a Xero session again", wizard.status_message)
+        self.connection.unlink()
+        wizard, _review = self.review(bill)
+        self.assertEqual(
+            wizard.status_message,
+            "Not connected to Xero yet: an accounting manager can connect it.",
+        )

@@ -189,10 +189,12 @@ class TestSendUi(test_send.XeroSendCase):
     browser_size = "1280x800"
 
     def test_send_tour(self):
-        """The seed flow in a real browser, on the bills list: three bills and a vendor credit
-        note selected, Send to Xero as Invoice (the credit note is skipped and the review says
-        why), Ok, Ok, Sent badges and a View in Xero link; then the credit note through Send to
-        Xero as Credit Note. The sandbox ends up holding exactly those four documents."""
+        """An invoicing user's send in a real browser, on Vendors > Bills: three bills, one
+        whose tax has no Xero rate and a vendor credit note selected, the Export to Other
+        Platform dropdown, Send Selected to Xero as Invoice (the credit note is skipped and the
+        unmapped bill blocked, each saying why), Send 3 to Xero, Close, Sent badges and a View in
+        Xero link; then the credit note from its own form's Send to Xero. The sandbox ends up
+        holding exactly those four documents."""
         self.env.company.name = "Harbour Bar & Kitchen"  # as the screenshots show it
         bills = (
             self.make_move(ref="INV-4471")
@@ -208,25 +210,37 @@ class TestSendUi(test_send.XeroSendCase):
                 lines=[{"name": "Tonic water 24x200ml", "quantity": 5, "price_unit": 21.5}],
             )
         )
+        wet = self.env["account.tax"].create(
+            {"name": "Wine Equalisation Tax", "amount": 29.0, "type_tax_use": "purchase"}
+        )
+        unmapped = self.make_move(
+            ref="INV-4474",
+            lines=[
+                {
+                    "name": "Shiraz 6x750ml",
+                    "quantity": 2,
+                    "price_unit": 96.0,
+                    "tax_ids": [(6, 0, wet.ids)],
+                }
+            ],
+        )
         refund = self.make_move(
             "in_refund",
             ref="CR-118",
             lines=[{"name": "Damaged carton", "quantity": 1, "price_unit": 54.90}],
         )
 
-        # As the accounting user of XeroSendCase's connected company, on the bills list, which
-        # shows bills and vendor credit notes together.
+        # As the invoicing user of XeroSendCase's connected company, on Vendors > Bills.
         browser = open_for_tour(
             self,
-            "/odoo/action-account.action_move_in_invoice_type",
+            "/odoo/action-account.action_move_in_invoice",
             "account_xero_export_send",
-            self.env.user.login,
+            self.clerk.login,
         )
-        hooked = browser._websocket_request("Runtime.evaluate", params={"expression": PAUSE_HOOK})
-        self.assertNotIn("exceptionDetails", hooked)
+        hook_pauses(self, browser)
         start_tour(browser, "account_xero_export_send")
-        for name in ("review", "result", "sent"):
-            self._screenshot_at_pause(browser, name)
+        for name in ("send_dropdown", "send_review", "send_result", "send_sent"):
+            screenshot_at_pause(self, browser, name)
         browser._wait_code_ok("true", timeout=TOUR_WAIT)
 
         self.env.invalidate_all()
@@ -240,6 +254,8 @@ class TestSendUi(test_send.XeroSendCase):
             self.assertTrue(bill.xero_url.endswith(f"/invoicing/view/{document['InvoiceID']}"))
             self.assertEqual(float(document["Total"]), bill.amount_total)
         self.assertEqual(float(invoices["INV-4472"]["LineItems"][1]["UnitAmount"]), -30.0)
+        self.assertEqual(unmapped.xero_state, "error")
+        self.assertFalse(unmapped.xero_url)
         credit_notes = self.xero_documents("credit_notes")
         self.assertEqual(len(credit_notes), 1, "the credit note went once, with its own action")
         self.assertEqual(credit_notes[0]["Type"], "ACCPAYCREDIT")
@@ -247,30 +263,3 @@ class TestSendUi(test_send.XeroSendCase):
         self.assertEqual(refund.xero_state, "sent")
         self.assertEqual(refund.xero_id, credit_notes[0]["CreditNoteID"])
         self.assertIn(f"creditNoteID={refund.xero_id}", refund.xero_url)
-
-    def _screenshot_at_pause(self, browser, name):
-        """Wait for the tour to pause at its `name` screenshot step, capture the page (kept in
-        docs/screenshots when XERO_SCREENSHOTS is set), and let the tour go on."""
-        paused = browser._websocket_send(
-            "Runtime.evaluate",
-            params={"expression": WAIT_FOR_PAUSE, "awaitPromise": True, "returnByValue": True},
-            with_future=True,
-        )
-        wait([paused, browser._result], timeout=TOUR_WAIT, return_when=FIRST_COMPLETED)
-        if browser._result.done():
-            browser._result.result()  # the tour's failure, raised here
-            self.fail(f"the tour ended before its {name} screenshot")
-        self.assertTrue(paused.done(), f"the tour did not reach its {name} screenshot")
-        self.assertEqual(paused.result()["result"]["value"], name)
-        shot = browser._websocket_request("Page.captureScreenshot", params={"format": "png"})
-        image = Image.open(io.BytesIO(base64.b64decode(shot["data"])))
-        self.assertEqual(image.size, (1280, 800))
-        if os.environ.get("XERO_SCREENSHOTS"):
-            SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
-            # 256 colours without dithering: an Odoo page loses nothing visible, and the file
-            # shrinks several times.
-            image.convert("RGB").quantize(256, dither=Image.Dither.NONE).save(
-                SCREENSHOTS_DIR / f"send_{name}.png", optimize=True
-            )
-        resumed = browser._websocket_request("Runtime.evaluate", params={"expression": RESUME})
-        self.assertNotIn("exceptionDetails", resumed)

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.account_move import MappingProblem
 from ..models.xero_connection import INVOICE_STATUSES
 from ..models.xero_export_batch import KEEP_STATUS
 
@@ -53,8 +54,11 @@ class XeroSendWizard(models.TransientModel):
         "Xero does not take an approved document back to Draft or Awaiting approval.",
     )
     organisation_name = fields.Char(related="connection_id.organisation_name")
+    status_message = fields.Char(compute="_compute_status_message")
     needs_reauth = fields.Boolean(compute="_compute_counts")
     can_connect = fields.Boolean(compute="_compute_counts")
+    can_fix = fields.Boolean(compute="_compute_counts")
+    send_label = fields.Char(compute="_compute_counts")
     create_count = fields.Integer(compute="_compute_counts")
     update_count = fields.Integer(compute="_compute_counts")
     skip_count = fields.Integer(compute="_compute_counts")
@@ -64,7 +68,7 @@ class XeroSendWizard(models.TransientModel):
     queued_count = fields.Integer(compute="_compute_counts")
     queued_total = fields.Integer(help="Documents handed to the background job.")
 
-    @api.depends("line_ids.verdict", "connection_id.state")
+    @api.depends("line_ids.verdict", "line_ids.fixable", "connection_id.state")
     def _compute_counts(self):
         is_manager = self.env.user.has_group("account.group_account_manager")
         for wizard in self:
@@ -78,6 +82,20 @@ class XeroSendWizard(models.TransientModel):
             wizard.queued_count = verdicts.count("queued")
             wizard.needs_reauth = wizard.connection_id.state == "reauth"
             wizard.can_connect = is_manager
+            # Fix Mappings only where the setup is what fixes a blocked document.
+            wizard.can_fix = is_manager and any(
+                line.verdict == "blocked" and line.fixable for line in wizard.line_ids
+            )
+            wizard.send_label = _(
+                "Send %(count)s to Xero", count=wizard.create_count + wizard.update_count
+            )
+
+    @api.depends("connection_id.status_message")
+    def _compute_status_message(self):
+        for wizard in self:
+            # A company never connected has no connection yet: it reads as one not connected.
+            connection = wizard.connection_id or self.env["xero.connection"].new({})
+            wizard.status_message = connection.status_message
 
     @api.model
     def _action_start(self, moves, action):
@@ -96,6 +114,8 @@ class XeroSendWizard(models.TransientModel):
             "res_id": self.id,
             "view_mode": "form",
             "target": "new",
+            # Room for the names and the reasons side by side.
+            "context": {"dialog_size": "extra-large"},
         }
 
     def _review(self):
@@ -110,7 +130,16 @@ class XeroSendWizard(models.TransientModel):
                 "step": "review",
                 "line_ids": [(5, 0, 0)]
                 + [
-                    (0, 0, {"move_id": move.id, "verdict": verdict, "message": reason})
+                    (
+                        0,
+                        0,
+                        {
+                            "move_id": move.id,
+                            "verdict": verdict,
+                            "message": reason,
+                            "fixable": isinstance(reason, MappingProblem),
+                        },
+                    )
                     for move, (verdict, reason, _data) in review.items()
                 ],
             }
@@ -197,4 +226,5 @@ class XeroSendWizardLine(models.TransientModel):
     currency_id = fields.Many2one(related="move_id.currency_id")
     verdict = fields.Selection(VERDICTS, required=True)
     message = fields.Text("Why")
+    fixable = fields.Boolean(help="Blocked by something the Xero setup fixes.")
     xero_url = fields.Char("View in Xero")

@@ -2,13 +2,16 @@
 
 import { registry } from "@web/core/registry";
 
-// The seed flow, started on the bills list (bills and vendor credit notes) where the test made three
-// posted bills (refs INV-4471..3) and one posted vendor credit note (CR-118).
+// An invoicing user's send, started on Vendors > Bills where the test made three posted bills
+// (refs INV-4471..3), one with a tax no Xero rate is mapped to (INV-4474) and one posted vendor
+// credit note (CR-118): the dropdown beside the list's buttons, the review, the result, the
+// form's own Send to Xero.
 //
 // At each `screenshot` step the tour waits for the test to capture the page when the test asks for
 // it (window.accountXeroExportPause), and goes straight on otherwise.
 
 const BILLS = ["INV-4471", "INV-4472", "INV-4473"];
+const UNMAPPED = "INV-4474";
 const CREDIT_NOTE = "CR-118";
 
 function row(ref) {
@@ -21,21 +24,6 @@ function select(ref) {
         trigger: `${row(ref)} .o_list_record_selector input`,
         run: "click",
     };
-}
-
-function sendWith(label) {
-    return [
-        {
-            content: "Open the Action menu",
-            trigger: ".o_cp_action_menus .dropdown-toggle:contains(Actions)",
-            run: "click",
-        },
-        {
-            content: label,
-            trigger: `.o-dropdown--menu .dropdown-item:contains(Export to Other Platform: ${label})`,
-            run: "click",
-        },
-    ];
 }
 
 function screenshot(name) {
@@ -53,13 +41,39 @@ function count(step, field, value) {
     };
 }
 
+function dialogRow(ref) {
+    return `.modal .o_xero_send_lines .o_data_row:has(td[name=move_id]):contains(${ref})`;
+}
+
 registry.category("web_tour.tours").add("account_xero_export_send", {
     steps: () => [
-        ...[...BILLS, CREDIT_NOTE].map(select),
         {
-            trigger: ".o_list_selection_box:contains(4):contains(selected)",
+            content: "Vendors > Bills shows bills: remove its filter to see the vendor credit notes too",
+            trigger: ".o_searchview_facet:contains(Bills) .o_facet_remove",
+            run: "click",
         },
-        ...sendWith("Send to Xero as Invoice"),
+        {
+            content: "The list shows the credit note now",
+            trigger: row(CREDIT_NOTE),
+        },
+        ...[...BILLS, UNMAPPED, CREDIT_NOTE].map(select),
+        {
+            trigger: ".o_list_selection_box:contains(5):contains(selected)",
+        },
+        {
+            content: "Export to Other Platform, beside the list's own buttons",
+            trigger: ".o_list_selection_container .o_xero_export_dropdown",
+            run: "click",
+        },
+        {
+            trigger: ".o-dropdown--menu .o_xero_send_credit_note:contains(Send Selected to Xero as Credit Note)",
+        },
+        screenshot("send_dropdown"),
+        {
+            content: "Send Selected to Xero as Invoice",
+            trigger: ".o-dropdown--menu .o_xero_send_invoice:contains(Send Selected to Xero as Invoice)",
+            run: "click",
+        },
         {
             content: "Review: to the Australian organisation",
             trigger: ".modal .o_xero_review_step:contains(Sandbox Trading Pty Ltd)",
@@ -67,34 +81,59 @@ registry.category("web_tour.tours").add("account_xero_export_send", {
         count("review", "create_count", 3),
         count("review", "update_count", 0),
         count("review", "skip_count", 1),
-        count("review", "blocked_count", 0),
+        count("review", "blocked_count", 1),
         {
             content: "The credit note is skipped, and the review says why",
-            trigger:
-                ".modal .o_data_row:contains(Skipped):contains(Does not fit this action: use Send to Xero as Credit Note)",
+            trigger: `${dialogRow(CREDIT_NOTE)}:contains(Skipped):contains(Does not fit this action: use Send to Xero as Credit Note)`,
         },
-        screenshot("review"),
         {
-            content: "Ok: send",
-            trigger: ".modal-footer button[name=action_send]",
+            content: "The bill with an unmapped tax is blocked, in red, and says who can fix it",
+            trigger: `${dialogRow(UNMAPPED)} .badge.text-bg-danger:contains(Blocked)`,
+        },
+        {
+            trigger: `${dialogRow(UNMAPPED)}:contains(an accounting manager can map it in the Xero settings)`,
+        },
+        {
+            content: "An invoicing user is not offered Fix Mappings",
+            trigger: ".modal-footer:not(:has(button[name=action_fix_mappings])):has(button[name=action_send])",
+        },
+        {
+            content: "A row opens its document",
+            trigger: `${dialogRow(BILLS[0])} td[name=partner_id]`,
+            run: "click",
+        },
+        {
+            trigger: `.o_dialog .o_form_view .o_field_widget[name=ref]:contains(${BILLS[0]})`,
+        },
+        {
+            content: "Close the document: the review is still there",
+            trigger: ".o_dialog:has(.o_form_view .o_field_widget[name=ref]) .modal-footer .btn-primary:contains(Close)",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.o_dialog .o_form_view .o_field_widget[name=ref]))",
+        },
+        screenshot("send_review"),
+        {
+            content: "The primary button says what it does",
+            trigger: ".modal-footer button.btn-primary[name=action_send]:contains(Send 3 to Xero)",
             run: "click",
         },
         count("result", "sent_count", 3),
-        count("result", "failed_count", 0),
+        count("result", "failed_count", 1),
         count("result", "skip_count", 1),
         {
             content: "Each created document links to Xero",
-            trigger:
-                ".modal .o_data_row:contains(Created) .o_field_widget[name=xero_url] a:contains(View in Xero)",
+            trigger: `${dialogRow(BILLS[0])}:contains(Created) .o_field_widget[name=xero_url] a:contains(View in Xero)`,
         },
         {
             content: "The skipped one has no link",
-            trigger: ".modal .o_data_row:contains(Skipped) td[name=xero_url]:not(:has(a))",
+            trigger: `${dialogRow(CREDIT_NOTE)}:contains(Skipped) td[name=xero_url]:not(:has(a))`,
         },
-        screenshot("result"),
+        screenshot("send_result"),
         {
-            content: "Ok: close",
-            trigger: ".modal-footer .btn-primary:contains(Ok)",
+            content: "Close",
+            trigger: ".modal-footer .btn-primary:contains(Close)",
             run: "click",
         },
         {
@@ -106,18 +145,23 @@ registry.category("web_tour.tours").add("account_xero_export_send", {
             trigger: `${row(ref)} td[name=xero_state] .badge:contains(Sent)`,
         })),
         {
+            content: `${UNMAPPED} is a Xero error`,
+            trigger: `${row(UNMAPPED)} td[name=xero_state] .badge:contains(Xero error)`,
+        },
+        {
             content: `${CREDIT_NOTE} is not in Xero yet`,
             trigger: `${row(CREDIT_NOTE)} td[name=xero_state]:contains(Not in Xero)`,
         },
-        screenshot("sent"),
+        screenshot("send_sent"),
         {
-            content: "Open a bill",
+            content: "Open a bill that was sent",
             trigger: `${row(BILLS[1])} td[name=name]`,
             run: "click",
         },
         {
-            content: "It has a View in Xero button",
-            trigger: ".o_form_view .o_form_statusbar button[name=action_view_in_xero]",
+            content: "It has a View in Xero button, and no Send to Xero",
+            trigger:
+                ".o_form_statusbar:has(button[name=action_view_in_xero]):not(:has(button[name=action_send_to_xero]))",
         },
         {
             content: "Its Xero tab",
@@ -139,25 +183,56 @@ registry.category("web_tour.tours").add("account_xero_export_send", {
             trigger: ".o_breadcrumb .breadcrumb-item a:contains(Bills)",
             run: "click",
         },
-        select(CREDIT_NOTE),
-        ...sendWith("Send to Xero as Credit Note"),
+        {
+            content: `Open ${UNMAPPED}, which was never sent`,
+            trigger: `${row(UNMAPPED)} td[name=name]`,
+            run: "click",
+        },
+        {
+            content: "Its banner says who can fix it",
+            trigger: ".alert-danger:contains(Not in Xero):contains(an accounting manager can map it)",
+        },
+        {
+            trigger: ".o_notebook_headers a.nav-link[name=xero]",
+            run: "click",
+        },
+        {
+            content: "Its Xero tab has no View in Xero link",
+            trigger: ".o_notebook .tab-pane:has(.o_field_widget[name=xero_state]):not(:has(.o_field_widget[name=xero_url]))",
+        },
+        {
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains(Bills)",
+            run: "click",
+        },
+        {
+            content: `Open ${CREDIT_NOTE}`,
+            trigger: `${row(CREDIT_NOTE)} td[name=name]`,
+            run: "click",
+        },
+        {
+            content: "A posted document not in Xero has Send to Xero in its header",
+            trigger: ".o_form_statusbar button[name=action_send_to_xero]",
+            run: "click",
+        },
         count("review", "create_count", 1),
         count("review", "skip_count", 0),
         {
-            trigger: ".modal-footer button[name=action_send]",
+            content: "It chose Send to Xero as Credit Note",
+            trigger: ".modal .modal-title:contains(Send to Xero as Credit Note)",
+        },
+        {
+            trigger: ".modal-footer button[name=action_send]:contains(Send 1 to Xero)",
             run: "click",
         },
         count("result", "sent_count", 1),
         {
-            trigger: ".modal-footer .btn-primary:contains(Ok)",
+            trigger: ".modal-footer .btn-primary:contains(Close)",
             run: "click",
         },
         {
-            trigger: "body:not(:has(.modal))",
-        },
-        {
-            content: `${CREDIT_NOTE} is Sent`,
-            trigger: `${row(CREDIT_NOTE)} td[name=xero_state] .badge:contains(Sent)`,
+            content: `${CREDIT_NOTE} is in Xero now`,
+            trigger:
+                "body:not(:has(.modal)) .o_form_statusbar:has(button[name=action_view_in_xero]):not(:has(button[name=action_send_to_xero]))",
         },
     ],
 });
