@@ -142,9 +142,19 @@ def setup_company(env, company, today):
         env["res.currency.rate"].create(
             {"currency_id": currency.id, "rate": rate, "name": today - timedelta(days=60)}
         )
+    # Odoo's generic chart came with 15% taxes: an Australian business has none, and they would
+    # only wait unmapped in the Xero setup.
+    env["account.tax"].search([("company_id", "=", company.id)]).active = False
+    # Its own group, so that a document's totals read "GST 10%" rather than the chart's "15%".
+    group = env["account.tax.group"].create({"name": "GST 10%", "company_id": company.id})
     gst = {
         side: env["account.tax"].create(
-            {"name": f"GST 10% ({label})", "amount": 10.0, "type_tax_use": side}
+            {
+                "name": f"GST 10% ({label})",
+                "amount": 10.0,
+                "type_tax_use": side,
+                "tax_group_id": group.id,
+            }
         )
         for side, label in (("purchase", "purchases"), ("sale", "sales"))
     }
