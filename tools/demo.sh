@@ -62,7 +62,7 @@ XERO_SANDBOX_URL="$SANDBOX_URL" odoo_cmd shell -c "$ODOO_CONF" -d "$DEMO_DB" --n
   Odoo:          http://127.0.0.1:$ODOO_PORT   login admin, password admin
   Xero sandbox:  $SANDBOX_URL   (Harbour Bar & Kitchen is connected to Sandbox Trading Pty Ltd)
 
-  Invoicing > Vendors > Bills: select bills, Action > Export to Other Platform: Send to Xero as Invoice.
+  Invoicing > Vendors > Bills: select bills, Export to Other Platform > Send Selected to Xero as Invoice.
   Ctrl-C stops Odoo and the sandbox.
 
 MSG
