@@ -101,6 +101,37 @@ def screenshot_at_pause(case, browser, name):
     case.assertNotIn("exceptionDetails", resumed)
 
 
+def sign_in_at_sandbox(case, browser, tenant_ids):
+    """The user's part at Xero, in the tour's tab: sign in, MFA, consent to `tenant_ids`. Odoo's
+    tours only run on Odoo's pages: the test fills the sandbox's itself while the tour waits to
+    resume once Xero redirects back."""
+    submit_sandbox_page(
+        case, browser, "login", {"email": seed.DEMO_USER_EMAIL, "password": "sandbox"}
+    )
+    submit_sandbox_page(case, browser, "mfa", {"mfa_code": seed.DEMO_MFA_CODE})
+    submit_sandbox_page(
+        case,
+        browser,
+        "consent",
+        {f"tenant-{tenant_id}": True for tenant_id in tenant_ids},
+        button="allow",
+    )
+
+
+def submit_sandbox_page(case, browser, step, values, button=None):
+    """Fill the sandbox page's `step` form by element id and submit it."""
+    form = f"document.getElementById('form-{step}')"
+    case.assertTrue(browser._wait_ready(f"!!{form}", timeout=30), f"no {step} page")
+    script = "".join(
+        f"document.getElementById({key!r}).checked = true;"
+        if value is True
+        else f"document.getElementById({key!r}).value = {value!r};"
+        for key, value in values.items()
+    )
+    submit = f"document.getElementById({button!r}).click()" if button else f"{form}.requestSubmit()"
+    browser._websocket_request("Runtime.evaluate", params={"expression": script + submit})
+
+
 def start_tour(browser, tour):
     """Start `tour` without waiting for it: the test drives what a tour cannot reach."""
     browser._websocket_send(
@@ -122,10 +153,7 @@ class TestUi(XeroSandboxMixin, HttpCase):
         """The whole connection in a real browser, from Invoicing's Settings: Start Xero Session,
         the sandbox's sign-in with MFA and consent to two organisations, back on Settings with
         the setup's dialog over it, choose one, pick the accounts, Integrate, a notification;
-        then the connection, and Disconnect.
-
-        Odoo's tours only run on Odoo's pages, so the test fills the sandbox's pages itself, in
-        the same browser tab, while the tour waits to resume once Xero redirects back."""
+        then the connection, and Disconnect."""
         # As the screenshots show it: a bar in Australia, with GST rather than the generic chart's
         # taxes, which the setup maps to Xero's own rates.
         self.env.company.name = "Harbour Bar & Kitchen"
@@ -147,14 +175,7 @@ class TestUi(XeroSandboxMixin, HttpCase):
         hook_pauses(self, browser)
         start_tour(browser, "account_xero_export_connect")
         screenshot_at_pause(self, browser, "connect_settings")
-        self._submit(browser, "login", {"email": seed.DEMO_USER_EMAIL, "password": "sandbox"})
-        self._submit(browser, "mfa", {"mfa_code": seed.DEMO_MFA_CODE})
-        self._submit(
-            browser,
-            "consent",
-            {f"tenant-{seed.AU_TENANT_ID}": True, f"tenant-{seed.NZ_TENANT_ID}": True},
-            button="allow",
-        )
+        sign_in_at_sandbox(self, browser, [seed.AU_TENANT_ID, seed.NZ_TENANT_ID])
         for name in ("connect_review", "connect_done"):
             screenshot_at_pause(self, browser, name)
         browser._wait_code_ok("true", timeout=TOUR_WAIT)
@@ -167,21 +188,6 @@ class TestUi(XeroSandboxMixin, HttpCase):
             dict(zip(gst, ("INPUT", "OUTPUT"), strict=True)),
         )
         self.assertFalse(connection._secret_records().token)
-
-    def _submit(self, browser, step, values, button=None):
-        """Fill the sandbox page's `step` form by element id and submit it."""
-        form = f"document.getElementById('form-{step}')"
-        self.assertTrue(browser._wait_ready(f"!!{form}", timeout=30), f"no {step} page")
-        script = "".join(
-            f"document.getElementById({key!r}).checked = true;"
-            if value is True
-            else f"document.getElementById({key!r}).value = {value!r};"
-            for key, value in values.items()
-        )
-        submit = (
-            f"document.getElementById({button!r}).click()" if button else f"{form}.requestSubmit()"
-        )
-        browser._websocket_request("Runtime.evaluate", params={"expression": script + submit})
 
 
 @tagged("post_install", "-at_install")
@@ -263,3 +269,26 @@ class TestSendUi(test_send.XeroSendCase):
         self.assertEqual(refund.xero_state, "sent")
         self.assertEqual(refund.xero_id, credit_notes[0]["CreditNoteID"])
         self.assertIn(f"creditNoteID={refund.xero_id}", refund.xero_url)
+
+    def test_a_send_waiting_for_the_connection_tour(self):
+        """An accounting manager's send when Xero asks for the connection again: the send
+        dialog offers Start Xero Session, Xero's sign-in brings the browser back to the bills
+        list with the setup over it, Integrate says so and opens the review of the same
+        selection, which sends."""
+        self.connection.write({"state": "reauth", "reauth_reason": "Xero refused the token"})
+        bill = self.make_move(ref="INV-5001")
+        browser = open_for_tour(
+            self,
+            "/odoo/action-account.action_move_in_invoice",
+            "account_xero_export_send_reconnect",
+            self.env.user.login,
+        )
+        start_tour(browser, "account_xero_export_send_reconnect")
+        sign_in_at_sandbox(self, browser, [seed.AU_TENANT_ID])
+        browser._wait_code_ok("true", timeout=TOUR_WAIT)
+        self.env.invalidate_all()
+        self.assertEqual(self.connection.state, "connected")
+        self.assertEqual(bill.xero_state, "sent")
+        self.assertEqual(
+            [d["InvoiceNumber"] for d in self.xero_documents()], ["INV-5001"], "sent once"
+        )

@@ -113,6 +113,8 @@ class XeroSendWizard(models.TransientModel):
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
+            # Complete without the server's cleaning: it may be the `next` of a notification.
+            "views": [(False, "form")],
             "target": "new",
             # Room for the names and the reasons side by side.
             "context": {"dialog_size": "extra-large"},

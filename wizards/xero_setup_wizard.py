@@ -110,6 +110,7 @@ class XeroSetupWizard(models.TransientModel):
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "context": {"dialog_size": "extra-large"},
         }
