@@ -9,7 +9,7 @@ from odoo.http import request
 _logger = logging.getLogger(__name__)
 
 # Where the setup opens when the page the user started from is not known.
-CONNECTION_PAGE = "/odoo/action-account_xero_export.xero_connection_action"
+CONNECTION_PAGE = "/odoo/xero"
 
 
 def _web_client_page(url):

@@ -59,7 +59,7 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
         self.assertEqual(response.status_code, 303, response.text)
         wizard = self.env["xero.setup.wizard"].search([], order="id desc", limit=1)
         back = urlsplit(response.headers["Location"])
-        self.assertEqual(back.path, "/odoo/action-account_xero_export.xero_connection_action")
+        self.assertEqual(back.path, "/odoo/xero")
         self.assertEqual(parse_qs(back.query), {"xero_setup": [str(wizard.id)]})
         self.assertEqual(wizard.step, "accounts")
         connection = self.connection
@@ -75,8 +75,8 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
         page = "/odoo/action-account.action_account_config?debug=1"
         for referrer, back in (
             (self.base_url() + page, page),
-            ("https://elsewhere.example/odoo/action-1", "/odoo/action-"),
-            (self.base_url() + "/web/login", "/odoo/action-"),
+            ("https://elsewhere.example/odoo/action-1", "/odoo/xero"),
+            (self.base_url() + "/web/login", "/odoo/xero"),
         ):
             response = self._callback(SandboxSignIn(self._start(referrer)).consent())
             self.assertEqual(response.status_code, 303, response.text)
@@ -84,8 +84,6 @@ class TestConnectFlow(XeroSandboxMixin, HttpCase):
             location = urlsplit(response.headers["Location"])
             self.assertFalse(location.netloc, "never another site")
             path, _sep, query = back.partition("?")
-            if path == "/odoo/action-":
-                path = "/odoo/action-account_xero_export.xero_connection_action"
             self.assertEqual(location.path, path, referrer)
             self.assertEqual(
                 parse_qs(location.query),

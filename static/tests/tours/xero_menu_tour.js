@@ -27,6 +27,15 @@ registry.category("web_tour.tours").add("account_xero_export_menu", {
                 ".o_xero_status:has(.o_field_widget[name=state] .badge:contains(Not connected)):contains(start a Xero session)",
         },
         {
+            content: "at an address of its own",
+            trigger: "body",
+            run() {
+                if (!/^\/odoo\/xero\/\d+$/.test(location.pathname)) {
+                    throw new Error(`the connection is at ${location.pathname}`);
+                }
+            },
+        },
+        {
             content: "It offers to start a Xero session",
             trigger: ".o_form_statusbar button[name=action_start_session]:contains(Start Xero Session)",
         },
