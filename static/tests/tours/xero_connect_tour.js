@@ -120,7 +120,7 @@ registry.category("web_tour.tours").add("account_xero_export_connect", {
         },
         {
             content: "Every tax has its Xero rate: no warning",
-            trigger: ".modal .o_xero_setup_review:not(:has(.alert-warning))",
+            trigger: ".modal:has(.modal-title:contains(Review and Integrate)) .o_form_view:not(:has(.alert-warning))",
         },
         screenshot("connect_review"),
         {
