@@ -354,7 +354,11 @@ class XeroConnection(models.Model):
         (`fix`, a verb phrase) to an accounting manager, who can to anyone else."""
         if self._reader_can_set_up():
             return MappingProblem(
-                _("%(problem)s: %(fix)s in Accounts and Taxes (Fix Mappings).", problem=problem, fix=fix)
+                _(
+                    "%(problem)s: %(fix)s in Accounts and Taxes (Fix Mappings).",
+                    problem=problem,
+                    fix=fix,
+                )
             )
         return MappingProblem(
             _(
