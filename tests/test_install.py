@@ -25,6 +25,7 @@ class TestInstall(TransactionCase):
             [
                 self.env.ref("account_xero_export.xero_connection_action"),
                 self.env.ref("account_xero_export.xero_export_batch_action"),
+                self.env.ref("account_xero_export.xero_move_export_action"),
             ],
         )
 
