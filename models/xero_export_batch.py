@@ -791,35 +791,53 @@ class _Run:
 
     def attach(self, moves):
         """Attach the invoice PDF (customer side) or the vendor's scanned bill (supplier side)
-        once. A failure is a warning: the document is in Xero, the file still pending."""
+        once. A failure is a warning: the document is in Xero, the file still pending.
+
+        One request per file (Xero takes one per request), reserved at Xero's limits all at
+        once; what was attached is recorded together when the calls end: a file attached again
+        after a crash replaces itself (Xero keys a document's files by their name)."""
         if not self.connection.send_attachments or not moves:
             return
         pending = self._pending(moves, "attachment_pending")
+        if not pending:
+            return
         client = self.connection._client()
-        for index, move in enumerate(pending):
-            attachment = move._xero_attachment()
-            export_id = self.claims[move.id]["export"]
-            if attachment:
-                name, content, mimetype = attachment
-                try:
-                    client.put_attachment(
-                        self.connection.tenant_id,
-                        _kind(move),
-                        self.claims[move.id]["xero_id"],
-                        name,
-                        content,
-                        mimetype,
+        step = _("Sent; the file is not attached yet: %(error)s", error="")
+        attached = []
+        try:
+            with client.reserve(len(pending)):
+                for index, move in enumerate(pending):
+                    attachment = move._xero_attachment()
+                    if attachment:
+                        name, content, mimetype = attachment
+                        try:
+                            client.put_attachment(
+                                self.connection.tenant_id,
+                                _kind(move),
+                                self.claims[move.id]["xero_id"],
+                                name,
+                                content,
+                                mimetype,
+                            )
+                        except XeroError as exc:
+                            message = _("Sent; the file is not attached yet: %(error)s", error=exc)
+                            if self._step_failed(pending[index:], step, message, exc):
+                                break
+                            continue
+                    attached.append(self.claims[move.id]["export"])
+        except XeroRateLimitError as exc:
+            # Not even one call could be reserved: every file waits.
+            message = _("Sent; the file is not attached yet: %(error)s", error=exc)
+            self._step_failed(pending, step, message, exc)
+        finally:
+            if attached:
+                self.Export._committed(
+                    lambda env: (
+                        env["xero.move.export"]
+                        .browse(attached)
+                        ._step_done({"attachment_pending": False}, step)
                     )
-                except XeroError as exc:
-                    message = _("Sent; the file is not attached yet: %(error)s", error=exc)
-                    if self._step_failed(pending[index:], message, exc):
-                        break
-                    continue
-            self.Export._committed(
-                lambda env, e=export_id: (
-                    env["xero.move.export"].browse(e).write({"attachment_pending": False})
                 )
-            )
 
     def allocate(self, moves):
         """Allocate an approved credit note to the approved document it reverses, once."""
@@ -827,6 +845,9 @@ class _Run:
         for credit_note in self._pending(moves, "allocation_pending"):
             export_id = self.claims[credit_note.id]["export"]
             invoice = credit_note.reversed_entry_id
+            step = _(
+                "Sent; not allocated to %(invoice)s yet: %(error)s", invoice=invoice.name, error=""
+            )
             invoice_id = invoice.xero_export_ids.filtered(
                 lambda e: e.tenant_id == self.connection.tenant_id
             )[:1].xero_id
@@ -836,7 +857,7 @@ class _Run:
             try:
                 current = client.get_invoices(self.connection.tenant_id, [invoice_id])[0]
                 if current["Status"] != "AUTHORISED" or not current.get("AmountDue"):
-                    self._done_allocating(export_id)
+                    self._done_allocating(export_id, step)
                     continue
                 amount = min(
                     Decimal(str(current["AmountDue"])), Decimal(str(credit_note.amount_total))
@@ -855,11 +876,12 @@ class _Run:
                     invoice=invoice.name,
                     error=exc,
                 )
-                if self._step_failed([credit_note], message, exc):
+                if self._step_failed([credit_note], step, message, exc):
                     break
                 continue
             self._done_allocating(
                 export_id,
+                step,
                 _(
                     "Allocated %(amount)s to %(invoice)s in Xero.",
                     amount=amount,
@@ -874,44 +896,39 @@ class _Run:
         )
         return [move for move in moves if move.id in pending]
 
-    def _done_allocating(self, export_id, note=None):
+    def _done_allocating(self, export_id, step, note=None):
         def work(env):
             export = env["xero.move.export"].browse(export_id)
-            export.allocation_pending = False
+            export._step_done({"allocation_pending": False}, step)
             if note:
                 export.move_id._message_log_batch(bodies={export.move_id.id: note})
 
         self.Export._committed(work)
 
-    def _step_failed(self, moves, message, error):
-        """What follows the first of `moves` in Xero failed: a warning on it; when the error may
-        pass, it (and, after a limit, the rest of `moves`) waits in the queue. True when
-        nothing more should be asked of Xero in this run."""
-        self._warn(self.claims[moves[0].id]["export"], message)
-        if not isinstance(error, (XeroRateLimitError, XeroTransientError)):
-            return False
+    def _step_failed(self, moves, step, message, error):
+        """What follows the first of `moves` in Xero failed: a warning on it, in place of the
+        one `step` (the start of its warnings) left before; when the error may pass, it (and,
+        after a limit, the rest of `moves`) waits in the queue. True when nothing more should
+        be asked of Xero in this run."""
+        passing = isinstance(error, (XeroRateLimitError, XeroTransientError))
         limited = isinstance(error, XeroRateLimitError)
-        later = moves if limited else moves[:1]
+        later = (moves if limited else moves[:1]) if passing else []
         values = {
             self.claims[move.id]["export"]: dict(
                 self._retry(move.id, error), waiting_reason=message
             )
             for move in later
         }
+        first = self.claims[moves[0].id]["export"]
 
         def work(env):
-            for export in env["xero.move.export"].browse(list(values)):
+            Export = env["xero.move.export"]
+            Export.browse(first)._step_warning(step, message)
+            for export in Export.browse(list(values)):
                 export.write(values[export.id])
 
         self.Export._committed(work)
         return limited
-
-    def _warn(self, export_id, message):
-        def work(env):
-            export = env["xero.move.export"].browse(export_id)
-            export.warning = "\n".join(filter(None, [export.warning, message]))
-
-        self.Export._committed(work)
 
 
 class XeroExportLine(models.Model):

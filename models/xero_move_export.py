@@ -249,6 +249,28 @@ class XeroMoveExport(models.Model):
         if bodies:
             self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
 
+    # ------------------------------------------------------------------ steps after the send
+
+    def _step_warning(self, step, message=None):
+        """The warning a step that follows the send (a file, an allocation) leaves: `message`
+        in place of the lines starting with `step` it left before, or none. A document's
+        warnings say what is wrong now."""
+        step = " ".join(step.split())
+        for export in self:
+            lines = [
+                line for line in (export.warning or "").splitlines() if not line.startswith(step)
+            ]
+            if message:
+                lines.append(" ".join(message.split()))
+            warning = "\n".join(lines) or False
+            if warning != (export.warning or False):
+                export.warning = warning
+
+    def _step_done(self, values, step):
+        """That step is done for these: `values`, and no warning of it is left."""
+        self.write(values)
+        self.filtered(lambda export: export.warning)._step_warning(step)
+
     # ------------------------------------------------------------------ the background queue
 
     @api.model

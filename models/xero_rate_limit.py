@@ -7,6 +7,11 @@ would call while Xero still counts the previous one's calls), and remembers unti
 stop (a 429's Retry-After). Calls in
 flight hold one of five advisory locks in a transaction of their own, released when the call ends
 or its worker dies.
+
+A worker about to make many calls one after the other (a file per document) reserves them: they
+are counted at once, in one transaction, as made at the end of the time they may take, and then
+counted again at the seconds they were made in (so that the windows are as exact as with one
+transaction per call); the worker holds one slot for all of them, as it makes one at a time.
 """
 
 import hashlib
@@ -30,6 +35,9 @@ MINUTE = timedelta(minutes=1)
 DAY = timedelta(days=1)
 # Without a Retry-After, a 429 stops calls for this long.
 DEFAULT_BLOCK = timedelta(minutes=1)
+# Reserved calls are counted as made this many seconds after they were reserved until they are
+# counted again as made; a reserved call not made by then is not made (the next goes alone).
+RESERVATION_HOLD = 60
 
 
 class XeroRateLimit(models.Model):
@@ -56,16 +64,17 @@ class XeroRateLimit(models.Model):
     # -- in a transaction of its own, the organisation's row locked
 
     @api.model
-    def _take(self, connection):
-        """Count one call now, or raise XeroRateLimitError saying how long to wait (after the
-        transaction that learnt it is committed). Returns what Xero should then say is left
-        ({header: calls}), as far as this row knows."""
+    def _take(self, connection, count=1, hold=0):
+        """Count up to `count` calls (at least one), or raise XeroRateLimitError saying how long
+        to wait (after the transaction that learnt it is committed). The calls are counted as
+        made `hold` seconds from now. Returns (calls counted, the second they are counted at,
+        {header: calls Xero should say are left before them}, as far as this row knows)."""
 
         def take(row, now):
             if row.blocked_until and row.blocked_until > now:
                 return _wait(row.env, row.blocked_until - now, row.blocked_problem)
             moment = time.time()
-            second = math.ceil(moment)
+            second = math.ceil(moment) + hold
             minute = _recent(row.minute_calls_at, moment, MINUTE)
             day = _recent(row.day_calls_at, moment, DAY)
             day_full = _free_at(day, connection.daily_call_limit, DAY)
@@ -83,12 +92,18 @@ class XeroRateLimit(models.Model):
             if minute_full:
                 row.write({"minute_calls_at": minute, "day_calls_at": day})
                 return _wait(row.env, minute_full - now, "minute")
-            minute, day = _add(minute, second, 1), _add(day, second, 1)
-            row.write({"minute_calls_at": minute, "day_calls_at": day})
-            return {
+            left = {
                 "X-MinLimit-Remaining": MINUTE_LIMIT - _count(minute),
                 "X-DayLimit-Remaining": connection.daily_call_limit - _count(day),
             }
+            granted = min(count, *left.values())
+            row.write(
+                {
+                    "minute_calls_at": _add(minute, second, granted),
+                    "day_calls_at": _add(day, second, granted),
+                }
+            )
+            return granted, second, left
 
         result = self._locked(connection, take)
         if isinstance(result, XeroRateLimitError):
@@ -96,9 +111,34 @@ class XeroRateLimit(models.Model):
         return result
 
     @api.model
-    def _observe(self, connection, status, headers):
+    def _settle(self, connection, reservation):
+        """Count the calls of `reservation` (see _take) at the seconds they were made in, rather
+        than at the end of the time they might have taken; those not made, not at all."""
+        made = {}
+        for second in reservation.made:
+            made[second] = made.get(second, 0) + 1
+        if made == {reservation.second: reservation.granted}:
+            return
+
+        def settle(row, now):
+            moment = time.time()
+            values = {}
+            for field, length in (("minute_calls_at", MINUTE), ("day_calls_at", DAY)):
+                calls = _recent(row[field], moment, length)
+                counted = dict(map(tuple, calls)).get(reservation.second, 0)
+                calls = _add(calls, reservation.second, -min(reservation.granted, counted))
+                for second, count in made.items():
+                    calls = _add(calls, second, count)
+                values[field] = _recent(calls, moment, length)
+            row.write(values)
+
+        self._locked(connection, settle)
+
+    @api.model
+    def _observe(self, connection, status, headers, unmade=0):
         """Learn from an answer: what Xero says is left (it counts calls from anywhere: other
-        databases on the same app too), and a 429's Retry-After."""
+        databases on the same app too), and a 429's Retry-After. `unmade`: calls this row counts
+        that the caller reserved and has not made yet, which Xero cannot count."""
 
         def observe(row, now):
             # Calls Xero counts and this row does not were made elsewhere, when is unknown:
@@ -113,7 +153,7 @@ class XeroRateLimit(models.Model):
                 if left is None:
                     continue
                 known = _recent(row[field], moment, length)
-                unknown = limit - left - _count(known)
+                unknown = limit - left - _count(known) + unmade
                 if unknown > 0:
                     values[field] = _add(known, math.ceil(moment), unknown)
             if status == 429:
@@ -144,13 +184,19 @@ class XeroRateLimit(models.Model):
         tenant = connection.tenant_id
         with self.env.registry.cursor() as cr:
             env = self.env(cr=cr, su=True)
-            cr.execute(
-                "INSERT INTO xero_rate_limit (tenant_id) VALUES (%s) "
-                "ON CONFLICT (tenant_id) DO NOTHING",
-                [tenant],
-            )
             cr.execute("SELECT id FROM xero_rate_limit WHERE tenant_id = %s FOR UPDATE", [tenant])
-            row = env[self._name].browse(cr.fetchone()[0])
+            found = cr.fetchone()
+            if not found:
+                cr.execute(
+                    "INSERT INTO xero_rate_limit (tenant_id) VALUES (%s) "
+                    "ON CONFLICT (tenant_id) DO NOTHING",
+                    [tenant],
+                )
+                cr.execute(
+                    "SELECT id FROM xero_rate_limit WHERE tenant_id = %s FOR UPDATE", [tenant]
+                )
+                found = cr.fetchone()
+            row = env[self._name].browse(found[0])
             row.invalidate_recordset()
             result = work(row, fields.Datetime.now())
             # In the tests this cursor shares the test's transaction and its commit does not
@@ -200,12 +246,39 @@ class _Limiter:
     def __init__(self, model, connection):
         self.model, self.connection = model, connection
         self.expected = {}
+        self.reservation = None
 
     @contextmanager
     def call(self):
-        self.expected = self.model._take(self.connection)
-        with self.model._slot(self.connection):
+        held = self.reservation
+        if held and held.usable():
+            self.expected = held.use()
             yield
+        elif held:
+            # Beyond what was reserved: counted alone, in the slot the reservation holds.
+            self.expected = _Reservation(*self.model._take(self.connection)).use()
+            yield
+        else:
+            self.expected = _Reservation(*self.model._take(self.connection)).use()
+            with self.model._slot(self.connection):
+                yield
+
+    @contextmanager
+    def reserve(self, count):
+        """Up to `count` calls, made one after the other in the block, counted in two
+        transactions rather than one each (see the module's doc); the block holds one slot. Raises
+        XeroRateLimitError, as a call does, when not even one call can be made now."""
+        reservation = _Reservation(
+            *self.model._take(self.connection, count, hold=RESERVATION_HOLD),
+            deadline=time.time() + RESERVATION_HOLD,
+        )
+        self.reservation = reservation
+        try:
+            with self.model._slot(self.connection):
+                yield
+        finally:
+            self.reservation = None
+            self.model._settle(self.connection, reservation)
 
     def observe(self, status, headers):
         # An answer that leaves at least what the row expects teaches nothing: its transaction
@@ -215,7 +288,26 @@ class _Limiter:
             for header, expected in self.expected.items()
         ):
             return
-        self.model._observe(self.connection, status, headers)
+        held = self.reservation
+        unmade = held.granted - len(held.made) if held else 0
+        self.model._observe(self.connection, status, headers, unmade)
+
+
+class _Reservation:
+    """Calls counted together (see XeroRateLimit._take), and when those made were made."""
+
+    def __init__(self, granted, second, left, deadline=None):
+        self.granted, self.second, self.left = granted, second, left
+        self.deadline = deadline
+        self.made = []
+
+    def usable(self):
+        return len(self.made) < self.granted and time.time() < self.deadline
+
+    def use(self):
+        """Count one call made now; returns what Xero should then say is left."""
+        self.made.append(math.ceil(time.time()))
+        return {header: left - len(self.made) for header, left in self.left.items()}
 
 
 # The texts below are translated through `env`: a module function has no `self.env` for `_()` to
@@ -257,9 +349,11 @@ def _count(calls):
 
 
 def _add(calls, second, count):
-    if calls and calls[-1][0] == second:
-        return [*calls[:-1], [second, calls[-1][1] + count]]
-    return [*calls, [second, count]]
+    """`calls` with `count` more calls (fewer, if negative) at `second`, oldest first."""
+    counts = {}
+    for at, calls_at in [*calls, [second, count]]:
+        counts[at] = counts.get(at, 0) + calls_at
+    return [[at, calls_at] for at, calls_at in sorted(counts.items()) if calls_at > 0]
 
 
 def _free_at(calls, limit, length):

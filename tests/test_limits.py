@@ -77,6 +77,22 @@ class TestLimits(XeroSendCase):
         refused = [e for e in self.sandbox_log() if e["status"] == 429]
         self.assertLessEqual(len(refused), 1, "Xero's remaining calls are heeded, not tested")
 
+    def test_reserved_calls_count_at_once_then_as_the_calls_made(self):
+        tenant = self.connection.tenant_id
+
+        def counted():
+            self.env.invalidate_all()
+            row = self.env["xero.rate.limit"].sudo().search([("tenant_id", "=", tenant)])
+            return sum(calls for _second, calls in row.minute_calls_at or [])
+
+        client = self.connection._client()
+        with self._minutes_later(1):  # the set-up's calls have left Xero's minute
+            with client.reserve(10):
+                self.assertEqual(counted(), 10, "counted before any is made")
+                client.get_organisation(tenant)
+                client.get_organisation(tenant)
+            self.assertEqual(counted(), 2, "then only those made")
+
     def test_the_days_limit_pauses_until_the_next_day(self):
         self.connection.daily_call_limit = 4  # the connection used 4 setting up
         bill = self.make_move()

@@ -514,6 +514,34 @@ class TestSendMore(XeroSendCase):
         )
         self.assertFalse(bill.xero_export_id.attachment_pending)
 
+    def test_a_file_not_attached_yet_is_warned_of_once_and_no_more_once_attached(self):
+        self.connection.send_attachments = True
+        bill = self.make_move()
+        bill.message_main_attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": "bondi-8842.pdf",
+                "raw": b"%PDF-1.4 scanned bill",
+                "res_model": "account.move",
+                "res_id": bill.id,
+                "mimetype": "application/pdf",
+            }
+        )
+        # Xero is unavailable for the file's first two tries (the document's own path only).
+        self.sandbox_control(
+            "faults", status={"code": 503, "count": 2, "path_prefix": "/api.xro/2.0/Invoices/"}
+        )
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent")
+        export = bill.xero_export_id
+        for later in (timedelta(minutes=5), timedelta(minutes=10)):
+            self.assertTrue(export.attachment_pending)
+            self.assertEqual(len(export.warning.splitlines()), 1, "the last try's, alone")
+            self.assertIn("not attached yet", export.warning)
+            with freeze_time(fields.Datetime.now() + later):
+                self.run_queue()
+        self.assertFalse(export.attachment_pending)
+        self.assertFalse(export.warning, "attached: nothing to warn of")
+
     def test_credit_note_is_allocated_to_the_bill_it_reverses(self):
         self.connection.invoice_status = "AUTHORISED"
         bill = self.make_move()

@@ -57,7 +57,8 @@ class XeroClient:
     `limiter`, if given, is shared by everyone calling this organisation: `limiter.call()` is a
     context manager around each call, which may raise XeroRateLimitError (with `retry_after`) to
     say "not now", and `limiter.observe(response)` is given every answer (429s included) to
-    learn from its headers.
+    learn from its headers. `limiter.reserve(count)`, a context manager, may count the next
+    `count` calls at once (see `reserve`).
 
     `limits_remaining` holds what Xero said was left of the `minute`, `day` and `app_minute`
     limits on the last answer that carried them.
@@ -92,6 +93,11 @@ class XeroClient:
         if force_refresh or (token.get("expires_at") or 0) - time.time() <= REFRESH_MARGIN:
             token = self._refresher(token)
         return token["access_token"]
+
+    def reserve(self, count):
+        """A block in which up to `count` calls are made one after the other: the limiter may
+        count them at once. Entering it may raise XeroRateLimitError, as a call may."""
+        return self._limiter.reserve(count) if self._limiter else nullcontext()
 
     def request(
         self,
