@@ -176,6 +176,9 @@ class AccountMove(models.Model):
         """What sending `self` with `action` would do, document by document, before any call
         to Xero: `{move: (verdict, reason, data)}` with verdict create, update, skip or blocked,
         and `data` the plain data for the payload of those that go."""
+        # What the documents' data is made of, read for all of them at once: a recordset made
+        # of one document's records (filtered, sorted) reads only for itself.
+        self.invoice_line_ids.tax_ids  # noqa: B018
         sending = self.xero_export_ids.filtered(lambda export: export.state == "sending")
         busy = self.env["xero.move.export"].browse(
             self.env["xero.move.export"]._is_busy(sending.ids)
