@@ -15,6 +15,7 @@ transaction per call); the worker holds one slot for all of them, as it makes on
 """
 
 import hashlib
+import json
 import logging
 import math
 import time
@@ -23,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
 from ..xero import XeroRateLimitError
 
@@ -79,7 +81,7 @@ class XeroRateLimit(models.Model):
             day = _recent(row.day_calls_at, moment, DAY)
             day_full = _free_at(day, connection.daily_call_limit, DAY)
             if day_full:
-                row.write(
+                row.update(
                     {
                         "minute_calls_at": minute,
                         "day_calls_at": day,
@@ -90,14 +92,14 @@ class XeroRateLimit(models.Model):
                 return _wait(row.env, day_full - now, "day")
             minute_full = _free_at(minute, MINUTE_LIMIT, MINUTE)
             if minute_full:
-                row.write({"minute_calls_at": minute, "day_calls_at": day})
+                row.update({"minute_calls_at": minute, "day_calls_at": day})
                 return _wait(row.env, minute_full - now, "minute")
             left = {
                 "X-MinLimit-Remaining": MINUTE_LIMIT - _count(minute),
                 "X-DayLimit-Remaining": connection.daily_call_limit - _count(day),
             }
             granted = min(count, *left.values())
-            row.write(
+            row.update(
                 {
                     "minute_calls_at": _add(minute, second, granted),
                     "day_calls_at": _add(day, second, granted),
@@ -130,7 +132,7 @@ class XeroRateLimit(models.Model):
                 for second, count in made.items():
                     calls = _add(calls, second, count)
                 values[field] = _recent(calls, moment, length)
-            row.write(values)
+            row.update(values)
 
         self._locked(connection, settle)
 
@@ -165,7 +167,7 @@ class XeroRateLimit(models.Model):
                 )
                 _logger.info("Xero said to wait until %s (%s)", until, values["blocked_problem"])
             if values:
-                row.write(values)
+                row.update(values)
 
         self._locked(connection, observe)
 
@@ -181,38 +183,47 @@ class XeroRateLimit(models.Model):
         return None
 
     def _locked_once(self, connection, work):
+        # Plain statements: this runs for every call (or reservation) to Xero, and the ORM's
+        # read and write of the row would take twice as many.
         tenant = connection.tenant_id
         with self.env.registry.cursor() as cr:
-            env = self.env(cr=cr, su=True)
-            cr.execute("SELECT id FROM xero_rate_limit WHERE tenant_id = %s FOR UPDATE", [tenant])
-            found = cr.fetchone()
+            found = _select_row(cr, tenant, lock=True)
             if not found:
                 cr.execute(
                     "INSERT INTO xero_rate_limit (tenant_id) VALUES (%s) "
                     "ON CONFLICT (tenant_id) DO NOTHING",
                     [tenant],
                 )
-                cr.execute(
-                    "SELECT id FROM xero_rate_limit WHERE tenant_id = %s FOR UPDATE", [tenant]
-                )
-                found = cr.fetchone()
-            row = env[self._name].browse(found[0])
-            row.invalidate_recordset()
+                found = _select_row(cr, tenant, lock=True)
+            row = _Row(self.env(cr=cr, su=True), found)
             result = work(row, fields.Datetime.now())
-            # In the tests this cursor shares the test's transaction and its commit does not
-            # flush it: flushed here, as a real commit would.
-            env.flush_all()
+            if row.changes:
+                cr.execute(
+                    SQL(
+                        "UPDATE xero_rate_limit SET %s, write_date = now() AT TIME ZONE 'UTC' "
+                        "WHERE id = %s",
+                        SQL(", ").join(
+                            SQL(
+                                "%s = %s",
+                                SQL.identifier(name),
+                                json.dumps(value) if name in JSON_FIELDS else value,
+                            )
+                            for name, value in row.changes.items()
+                        ),
+                        row.id,
+                    )
+                )
             return result
 
     @api.model
-    def _waiting(self, tenant_id):
-        """(until when, why) calls to this organisation wait, or (None, None): Xero said to
-        wait, or the last minute's calls are all made."""
-        row = self.sudo().search([("tenant_id", "=", tenant_id)], limit=1)
+    def _waiting(self, tenant_id, calls=1):
+        """(until when, why) `calls` calls to this organisation wait, or (None, None): Xero said
+        to wait, or fewer calls are left of the last minute's."""
+        row = _Row(self.env, _select_row(self.env.cr, tenant_id) or dict.fromkeys(ROW_FIELDS))
         if row.blocked_until and row.blocked_until > fields.Datetime.now():
             return row.blocked_until, limit_name(self.env, row.blocked_problem)
         minute = _recent(row.minute_calls_at, time.time(), MINUTE)
-        minute_full = _free_at(minute, MINUTE_LIMIT, MINUTE)
+        minute_full = _free_at(minute, MINUTE_LIMIT - calls + 1, MINUTE)
         if minute_full:
             return minute_full, limit_name(self.env, "minute")
         return None, None
@@ -238,6 +249,43 @@ class XeroRateLimit(models.Model):
                     error = exc
         if error:
             raise error
+
+
+ROW_FIELDS = ("id", "minute_calls_at", "day_calls_at", "blocked_until", "blocked_problem")
+JSON_FIELDS = ("minute_calls_at", "day_calls_at")
+
+
+def _select_row(cr, tenant, lock=False):
+    cr.execute(
+        SQL(
+            "SELECT %s FROM xero_rate_limit WHERE tenant_id = %s %s",
+            SQL(", ").join(map(SQL.identifier, ROW_FIELDS)),
+            tenant,
+            SQL("FOR UPDATE") if lock else SQL(),
+        )
+    )
+    return cr.dictfetchone()
+
+
+class _Row:
+    """An organisation's row as XeroRateLimit._locked hands it to its work: its values, and
+    what `update` changed of them (written in one statement)."""
+
+    def __init__(self, env, values):
+        self.env, self.values, self.changes = env, values, {}
+
+    def __getattr__(self, name):
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name):
+        return self.values[name]
+
+    def update(self, values):
+        self.values.update(values)
+        self.changes.update(values)
 
 
 class _Limiter:
