@@ -1,3 +1,4 @@
+import functools
 import hashlib
 import logging
 import random
@@ -240,6 +241,11 @@ class _Run:
         # After an error that will not pass during this run: the error; what remains waits
         # (a limit, Xero unreachable) or fails (refused authorisation).
         self.stop = None
+
+    @functools.cached_property
+    def client(self):
+        """The run's one Xero client: the connection's secrets are read once."""
+        return self.connection._client()
 
     # -- recording
 
@@ -500,7 +506,7 @@ class _Run:
                 payloads[partner] = contact_payload(datas[0]["contact"])
             except PayloadError as exc:
                 refused[partner] = exc.message
-        client = self.connection._client()
+        client = self.client
         tenant = self.connection.tenant_id
         found = {}
         todo = list(payloads)
@@ -581,7 +587,7 @@ class _Run:
         updates = [move for move in going if self.claims[move.id]["xero_id"]]
         if not updates:
             return going
-        client = self.connection._client()
+        client = self.client
         refused, statuses = {}, {}
         for kind in ("Invoices", "CreditNotes"):
             moves = [m for m in updates if _kind(m) == kind]
@@ -664,7 +670,7 @@ class _Run:
             by_request.setdefault((method, _kind(move)), []).append(
                 (move, payload, version, warnings)
             )
-        client = self.connection._client()
+        client = self.client
         for (method, kind), items in by_request.items():
             too_large = set(oversized([item[1] for item in items], wrapper=kind))
             if too_large:
@@ -801,7 +807,7 @@ class _Run:
         pending = self._pending(moves, "attachment_pending")
         if not pending:
             return
-        client = self.connection._client()
+        client = self.client
         step = _("Sent; the file is not attached yet: %(error)s", error="")
         attached = []
         try:
@@ -841,7 +847,7 @@ class _Run:
 
     def allocate(self, moves):
         """Allocate an approved credit note to the approved document it reverses, once."""
-        client = self.connection._client()
+        client = self.client
         for credit_note in self._pending(moves, "allocation_pending"):
             export_id = self.claims[credit_note.id]["export"]
             invoice = credit_note.reversed_entry_id

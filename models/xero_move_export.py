@@ -37,6 +37,9 @@ ID_FIELDS = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
 NUMBERS_PER_LOOKUP = 25
 # Documents sent per run of the background job (one Xero request's worth).
 BACKGROUND_BATCH = 50
+# Free calls in Xero's minute that a run sending documents waits for: a look-up of their
+# contacts, the creation of those missing, the documents, and a file.
+ROOM_TO_SEND = 4
 # Documents of a connection that is not connected are looked at again this much later.
 RECONNECT_WAIT = timedelta(hours=1)
 
@@ -301,27 +304,37 @@ class XeroMoveExport(models.Model):
         """Send one batch of what is queued and due, then trigger itself again while work
         remains. Safe with several workers: each takes only exports no one else holds."""
         now = fields.Datetime.now()
-        # Those "sending" whose lock is free were left by a worker that died: taken too, and
-        # looked up in Xero before anything else (see _claim). Documents to send come before
-        # those sent with a step left (a file, an allocation), so that batches are full ones:
-        # one request to Xero for 50 documents.
-        # One statement: the due ones in order (materialized first, so that no lock is tried on
-        # a row the order puts after the batch), locked one by one until the batch is full.
+        # Up to a batch of documents to send (those "sending" whose lock is free were left by a
+        # worker that died: taken too, and looked up in Xero before anything else, see _claim),
+        # and up to a batch of documents sent with a step left (a file, an allocation), each the
+        # due ones in order (materialized first, so that no lock is tried on a row the order puts
+        # after the batch) locked one by one until the batch is full. Both go in one send: the
+        # files left over by one batch go with the next, rather than in runs of their own.
         self.env.cr.execute(
             """
-            WITH due AS MATERIALIZED (
-                SELECT id FROM xero_move_export WHERE queued AND next_try_at <= %s
-                 ORDER BY state = 'sent', next_try_at, id
+            WITH sending AS MATERIALIZED (
+                SELECT id FROM xero_move_export
+                 WHERE queued AND next_try_at <= %(now)s AND state != 'sent'
+                 ORDER BY next_try_at, id
+            ), steps AS MATERIALIZED (
+                SELECT id FROM xero_move_export
+                 WHERE queued AND next_try_at <= %(now)s AND state = 'sent'
+                 ORDER BY next_try_at, id
             )
-            SELECT id FROM due WHERE pg_try_advisory_xact_lock(%s, id) LIMIT %s
+            (SELECT id FROM steps WHERE pg_try_advisory_xact_lock(%(space)s, id) LIMIT %(size)s)
+            UNION ALL
+            (SELECT id FROM sending WHERE pg_try_advisory_xact_lock(%(space)s, id) LIMIT %(size)s)
             """,
-            [now, LOCK_SPACE, batch_size],
+            {"now": now, "space": LOCK_SPACE, "size": batch_size},
         )
         exports = self.browse([row[0] for row in self.env.cr.fetchall()])
         groups = exports.grouped(lambda e: (e.connection_id, e.queued_by_id))
         done = 0
-        for (connection, user), group in groups.items():
-            until, why = self.env["xero.rate.limit"]._waiting(connection.tenant_id)
+        for (connection, user), batch in groups.items():
+            # Documents to send are worth a run when their requests (contacts, documents) and a
+            # file can go; files alone, when one can.
+            calls = ROOM_TO_SEND if any(e.state != "sent" for e in batch) else 1
+            until, why = self.env["xero.rate.limit"]._waiting(connection.tenant_id, calls)
             if connection.state != "connected" or until:
                 reason = why or _("The Xero connection needs its manager: it is not connected.")
                 later = until or fields.Datetime.now() + RECONNECT_WAIT
@@ -341,7 +354,6 @@ class XeroMoveExport(models.Model):
                     )
                 )
                 continue
-            batch = group[:batch_size]
             self.env["xero.export.batch"].with_user(user or self.env.user)._send(
                 connection, batch.move_id, "retry", background=True
             )
@@ -354,16 +366,21 @@ class XeroMoveExport(models.Model):
         cron = self.env.ref("account_xero_export.ir_cron_xero_send")
 
         def state(env):
-            Export = env[self._name]
-            now = fields.Datetime.now()
-            due = Export.search_count([("queued", "=", True), ("next_try_at", "<=", now)])
-            later = Export.search([("queued", "=", True)], order="next_try_at", limit=1)
-            waiting_users = Export.search([("queued", "=", True)]).queued_by_id
-            finished = (
-                Export.search([("queued", "=", False), ("queued_by_id", "!=", False)]).queued_by_id
-                - waiting_users
+            # One statement, as it runs after every batch.
+            env.cr.execute(
+                """
+                SELECT count(*) FILTER (WHERE queued AND next_try_at <= %s),
+                       min(next_try_at) FILTER (WHERE queued),
+                       array_agg(DISTINCT queued_by_id) FILTER (WHERE queued),
+                       array_agg(DISTINCT queued_by_id) FILTER (WHERE queued IS NOT TRUE)
+                  FROM xero_move_export
+                 WHERE queued OR queued_by_id IS NOT NULL
+                """,
+                [fields.Datetime.now()],
             )
-            return due, later.next_try_at, finished.ids
+            due, next_at, waiting, done = env.cr.fetchone()
+            finished = set(filter(None, done or ())) - set(waiting or ())
+            return due, next_at, sorted(finished)
 
         due, next_at, finished = self._committed(state)
         cron._notify_progress(done=done, remaining=due)
