@@ -590,7 +590,14 @@ class XeroConnection(models.Model):
 
     def _xero_contact_link(self, partner):
         self.ensure_one()
-        return self.partner_link_ids.filtered(lambda link: link.partner_id == partner)[:1]
+        links = self.partner_link_ids
+        # Asked for every document reviewed: the links by partner are made once per cursor (and
+        # again when the links are others), not gone through for each document.
+        memo = self.env.cr.cache.setdefault("xero_contact_links", {})
+        known = memo.get(self.id)
+        if not known or known[0] != links._ids:
+            known = memo[self.id] = (links._ids, {link.partner_id.id: link.id for link in links})
+        return links.browse(known[1].get(partner.id) or ())
 
     def _deep_link(self, xero_type, xero_id):
         """Where a document of `xero_type` (ACCPAY, ACCREC, ...) is in Xero's web app."""
