@@ -241,6 +241,14 @@ class _Run:
         # After an error that will not pass during this run: the error; what remains waits
         # (a limit, Xero unreachable) or fails (refused authorisation).
         self.stop = None
+        self.versions = {}  # {move id: version}, see version()
+
+    def version(self, move, data):
+        """`move`'s version, made once per run: what the steps add to its data (its contact's
+        id, its id and status in Xero) is not part of it."""
+        if move.id not in self.versions:
+            self.versions[move.id] = self.model._version(data)
+        return self.versions[move.id]
 
     @functools.cached_property
     def client(self):
@@ -450,7 +458,7 @@ class _Run:
             document = found[export_id]
             if not document:
                 continue
-            version = self.model._version(going[move])
+            version = self.version(move, going[move])
             unchanged = claim["attempt"]["version"] == version
             self.Export._committed(
                 lambda env, e=export_id, d=document, u=unchanged: (
@@ -475,7 +483,7 @@ class _Run:
             move
             for move, data in going.items()
             if self.claims[move.id]["xero_id"]
-            and self.claims[move.id]["version"] == self.model._version(data)
+            and self.claims[move.id]["version"] == self.version(move, data)
         }
         for move in unchanged:
             self.claims[move.id]["sent"] = True
@@ -569,7 +577,7 @@ class _Run:
             try:
                 payloads[move] = (
                     document_payload(data),
-                    self.model._version(data),
+                    self.version(move, data),
                     document_warnings(data),
                 )
             except PayloadError as exc:
