@@ -329,37 +329,52 @@ class XeroMoveExport(models.Model):
         )
         exports = self.browse([row[0] for row in self.env.cr.fetchall()])
         groups = exports.grouped(lambda e: (e.connection_id, e.queued_by_id))
+        Limits = self.env["xero.rate.limit"]
         done = 0
         for (connection, user), batch in groups.items():
-            # Documents to send are worth a run when their requests (contacts, documents) and a
-            # file can go; files alone, when one can.
-            calls = ROOM_TO_SEND if any(e.state != "sent" for e in batch) else 1
-            until, why = self.env["xero.rate.limit"]._waiting(connection.tenant_id, calls)
+            tenant = connection.tenant_id
+            # The files waiting go first, when they can all go (a run for a few of them would
+            # review them all); documents to send go with them when their requests (contacts,
+            # documents) and a file can go too.
+            steps = batch.filtered(lambda e: e.state == "sent")
+            calls = len(steps) + ROOM_TO_SEND
+            if len(steps) == len(batch) or (steps and Limits._free_calls(tenant) < calls):
+                batch, calls = steps, len(steps)
+            until, why = Limits._waiting(tenant, calls)
             if connection.state != "connected" or until:
-                reason = why or _("The Xero connection needs its manager: it is not connected.")
-                later = until or fields.Datetime.now() + RECONNECT_WAIT
-                # Everything of this connection due before then waits too, in one write: taken
-                # 50 at a time, a long queue would take one run per batch only to learn it.
-                self._committed(
-                    lambda env, c=connection, t=later, r=reason: (
-                        env[self._name]
-                        .search(
-                            [
-                                ("queued", "=", True),
-                                ("connection_id", "=", c.id),
-                                ("next_try_at", "<", t),
-                            ]
-                        )
-                        .write({"next_try_at": t, "waiting_reason": r})
-                    )
-                )
+                self._wait_for(connection, until, why)
                 continue
             self.env["xero.export.batch"].with_user(user or self.env.user)._send(
                 connection, batch.move_id, "retry", background=True
             )
             done += len(batch)
+            # The minute's calls spent: the rest of the queue learns it now, not in a run of its
+            # own. Read afresh: this transaction's snapshot predates the send.
+            until, why = self._committed(lambda env, t=tenant: env["xero.rate.limit"]._waiting(t))
+            if until:
+                self._wait_for(connection, until, why)
             break
         self._after_queue_run(done)
+
+    def _wait_for(self, connection, until, why):
+        """Everything of `connection` queued and due before `until` (None: it is not connected)
+        waits until then, in one write: taken 50 at a time, a long queue would take one run per
+        batch only to learn it."""
+        reason = why or _("The Xero connection needs its manager: it is not connected.")
+        later = until or fields.Datetime.now() + RECONNECT_WAIT
+        self._committed(
+            lambda env: (
+                env[self._name]
+                .search(
+                    [
+                        ("queued", "=", True),
+                        ("connection_id", "=", connection.id),
+                        ("next_try_at", "<", later),
+                    ]
+                )
+                .write({"next_try_at": later, "waiting_reason": reason})
+            )
+        )
 
     def _after_queue_run(self, done):
         """Progress for the cron, the next run, and a word to whoever's queue is now empty."""

@@ -219,7 +219,7 @@ class XeroRateLimit(models.Model):
     def _waiting(self, tenant_id, calls=1):
         """(until when, why) `calls` calls to this organisation wait, or (None, None): Xero said
         to wait, or fewer calls are left of the last minute's."""
-        row = _Row(self.env, _select_row(self.env.cr, tenant_id) or dict.fromkeys(ROW_FIELDS))
+        row = self._row(tenant_id)
         if row.blocked_until and row.blocked_until > fields.Datetime.now():
             return row.blocked_until, limit_name(self.env, row.blocked_problem)
         minute = _recent(row.minute_calls_at, time.time(), MINUTE)
@@ -227,6 +227,17 @@ class XeroRateLimit(models.Model):
         if minute_full:
             return minute_full, limit_name(self.env, "minute")
         return None, None
+
+    @api.model
+    def _free_calls(self, tenant_id):
+        """How many calls to this organisation can be made now, as far as its row knows."""
+        row = self._row(tenant_id)
+        if row.blocked_until and row.blocked_until > fields.Datetime.now():
+            return 0
+        return max(MINUTE_LIMIT - _count(_recent(row.minute_calls_at, time.time(), MINUTE)), 0)
+
+    def _row(self, tenant_id):
+        return _Row(self.env, _select_row(self.env.cr, tenant_id) or dict.fromkeys(ROW_FIELDS))
 
     @contextmanager
     def _slot(self, connection):
