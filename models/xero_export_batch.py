@@ -93,7 +93,8 @@ class XeroExportBatch(models.Model):
         """Send `moves` with `action`; return one result per document: `{"move_id", "result",
         "message", "url"}`, result being created, updated, skipped, failed or queued (it waits
         for Xero's limits, or for a failure that may pass, and goes by itself later).
-        `background`: run by the queue's job, which these documents leave when done.
+        `background`: run by the queue's job, which these documents leave when done (and which
+        gets no results back).
 
         New documents get the connection's status in Xero; documents already there keep the
         status they have, or get `update_status` when it is one (see _Run.check_updates).
@@ -153,6 +154,8 @@ class XeroExportBatch(models.Model):
             run.send({move: data for move, data in going.items() if move.id in claims})
         finally:
             run.release_leftovers()
+        if background:
+            return None  # the queue's job reads no results: they are in the batch's lines
         return Export._committed(
             lambda env: [
                 {
