@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import format_datetime
+from odoo.tools import SQL, format_datetime
 
 from ..xero import XeroError
 
@@ -358,21 +358,23 @@ class XeroMoveExport(models.Model):
 
     def _wait_for(self, connection, until, why):
         """Everything of `connection` queued and due before `until` (None: it is not connected)
-        waits until then, in one write: taken 50 at a time, a long queue would take one run per
-        batch only to learn it."""
+        waits until then, in one statement: taken 50 at a time, a long queue would take one run
+        per batch only to learn it, and through the ORM each run would read and write it all
+        (nothing computed depends on these two fields)."""
         reason = why or _("The Xero connection needs its manager: it is not connected.")
         later = until or fields.Datetime.now() + RECONNECT_WAIT
         self._committed(
-            lambda env: (
-                env[self._name]
-                .search(
-                    [
-                        ("queued", "=", True),
-                        ("connection_id", "=", connection.id),
-                        ("next_try_at", "<", later),
-                    ]
+            lambda env: env.cr.execute(
+                SQL(
+                    "UPDATE xero_move_export SET next_try_at = %s, waiting_reason = %s, "
+                    "write_uid = %s, write_date = now() AT TIME ZONE 'UTC' "
+                    "WHERE queued AND connection_id = %s AND next_try_at < %s",
+                    later,
+                    reason,
+                    self.env.uid,
+                    connection.id,
+                    later,
                 )
-                .write({"next_try_at": later, "waiting_reason": reason})
             )
         )
 
