@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, split_every
 
 from ..xero.payloads import PayloadError
 
@@ -28,6 +28,8 @@ EXPORT_TO_MOVE_STATE = {
     "failed": "error",
     "uncertain": "uncertain",
 }
+# Documents reviewed together: their records read at once, then forgotten.
+REVIEW_CHUNK = 500
 # Xero statuses of documents that can no longer be changed through the API.
 SETTLED_STATUSES = ("PAID", "VOIDED", "DELETED")
 # A change to one of these after a send makes the document "changed since sent".
@@ -176,14 +178,19 @@ class AccountMove(models.Model):
         """What sending `self` with `action` would do, document by document, before any call
         to Xero: `{move: (verdict, reason, data)}` with verdict create, update, skip or blocked,
         and `data` the plain data for the payload of those that go."""
-        # What the documents' data is made of, read for all of them at once: a recordset made
-        # of one document's records (filtered, sorted) reads only for itself.
-        self.invoice_line_ids.tax_ids  # noqa: B018
         sending = self.xero_export_ids.filtered(lambda export: export.state == "sending")
         busy = self.env["xero.move.export"].browse(
             self.env["xero.move.export"]._is_busy(sending.ids)
         )
-        return {move: move._xero_review_one(connection, action, busy) for move in self}
+        review = {}
+        for chunk in split_every(REVIEW_CHUNK, self.ids, self.browse):
+            # What the documents' data is made of, read for a chunk at once: a recordset made of
+            # one document's records (filtered, sorted) reads only for itself. What was read is
+            # then forgotten, so that memory does not grow with the selection.
+            chunk.invoice_line_ids.tax_ids  # noqa: B018
+            review.update({move: move._xero_review_one(connection, action, busy) for move in chunk})
+            self.env.invalidate_all()
+        return review
 
     def _xero_review_one(self, connection, action, busy):
         self.ensure_one()
