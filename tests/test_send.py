@@ -47,17 +47,22 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
         )
         cls.customer = cls.env["res.partner"].create({"name": "The Corner Bar"})
         # Who sends, unless a test is about managers: an invoicing user without an e-mail.
-        cls.clerk = new_test_user(
-            cls.env,
-            login="xero_clerk",
-            groups="account.group_account_invoice",
-            company_id=cls.env.company.id,
-            company_ids=[(6, 0, cls.env.company.ids)],
-            email=False,
-        )
+        cls.clerk = cls.company_user("xero_clerk", "account.group_account_invoice", email=False)
         cls.aud = cls.env.company.currency_id
         # 1 AUD = 0.625 USD in Odoo; the sandbox's own rate is 0.6550.
         cls.usd = cls.setup_other_currency("USD", rates=[("2020-01-01", 0.625)])
+
+    @classmethod
+    def company_user(cls, login, groups, **values):
+        """A user of the connected company only, in `groups`."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=cls.env.company.id,
+            company_ids=[(6, 0, cls.env.company.ids)],
+            **values,
+        )
 
     def setUp(self):
         super().setUp()
@@ -745,13 +750,7 @@ class TestReviewDialog(XeroSendCase):
 
     def setUp(self):
         super().setUp()
-        self.manager = new_test_user(
-            self.env,
-            login="xero_review_manager",
-            groups="account.group_account_manager",
-            company_id=self.env.company.id,
-            company_ids=[(6, 0, self.env.company.ids)],
-        )
+        self.manager = self.company_user("xero_review_manager", "account.group_account_manager")
         self.wet = self.env["account.tax"].create(
             {"name": "Wine Equalisation Tax", "amount": 29.0, "type_tax_use": "purchase"}
         )
