@@ -349,6 +349,13 @@ class AccountMove(models.Model):
                 return connection._xero_setup_problem(problem, fix), None
             return None, untaxed
 
+        def booked_rate(line, account):
+            """(problem, the Xero tax rate of `line`) when it is booked to `account`."""
+            problem = account._xero_unusable()
+            if problem:
+                return problem, None
+            return line_rate(line)
+
         def xero_line(line, account, rate, **values):
             return {
                 "description": line.name or line.product_id.display_name or "",
@@ -375,10 +382,7 @@ class AccountMove(models.Model):
                 which = _("Purchase") if side == "purchase" else _("Sales")
                 problem = _("No %(which)s Account Reference is set", which=which)
                 return connection._xero_setup_problem(problem, _("choose it")), None
-            problem = account._xero_unusable()
-            if problem:
-                return problem, None
-            problem, rate = line_rate(line)
+            problem, rate = booked_rate(line, account)
             if problem:
                 return problem, None
             problem, tracking = connection._xero_tracking_for(line)
@@ -402,10 +406,7 @@ class AccountMove(models.Model):
                 problem = _("Its cash rounding (%(amount)s) needs a Xero account", amount=amount)
                 fix = _("choose the Rounding Account")
                 return connection._xero_setup_problem(problem, fix), None
-            problem = account._xero_unusable()
-            if problem:
-                return problem, None
-            problem, rate = line_rate(rounding)
+            problem, rate = booked_rate(rounding, account)
             if problem:
                 return problem, None
             data_lines.append(
