@@ -5,9 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 ODOO_PY=$(require_odoo_python) || exit 1
-[ -f "$ODOO_CONF" ] || die "no Odoo configuration in $BUILD: run 'make setup' first."
-psql -d postgres -Atqc "select 1 from pg_database where datname = '$TEMPLATE_DB'" | grep -q 1 ||
-    die "no template database $TEMPLATE_DB: run 'make setup' first."
+require_setup "$TEMPLATE_DB"
 
 BENCH_DB="${TEST_DB}_bench"
 odoo_cmd db -c "$ODOO_CONF" duplicate -f "$TEMPLATE_DB" "$BENCH_DB"

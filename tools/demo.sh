@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 ODOO_PY=$(require_odoo_python) || exit 1
-[ -f "$ODOO_CONF" ] || die "no Odoo configuration in $BUILD: run 'make setup' first."
+require_setup
 DEMO_DB=${XERO_DEMO_DB:-xero_demo}
 SANDBOX_PORT=${XERO_SANDBOX_PORT:-8091}
 ODOO_PORT=${DEMO_ODOO_PORT:-8069}

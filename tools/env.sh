@@ -83,6 +83,16 @@ require_odoo_python() {
         die "Odoo 18.0 was not found: run 'make setup' (it installs Odoo when there is none)."
 }
 
+# What make setup leaves for the other targets: the Odoo configuration and, when named, databases.
+require_setup() {
+    local database
+    [ -f "$ODOO_CONF" ] || die "no Odoo configuration in $BUILD: run 'make setup' first."
+    for database in "$@"; do
+        psql -d postgres -Atqc "select 1 from pg_database where datname = '$database'" | grep -q 1 ||
+            die "no database $database: run 'make setup' first."
+    done
+}
+
 odoo_cmd() {
     "$ODOO_PY" -c 'import odoo, sys; sys.argv[0] = "odoo"; odoo.cli.main()' "$@"
 }

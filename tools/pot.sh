@@ -4,7 +4,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 ODOO_PY=$(require_odoo_python) || exit 1
-[ -f "$ODOO_CONF" ] || die "no Odoo configuration in $BUILD: run 'make setup' first."
+require_setup "$TEST_DB"
 odoo_cmd -c "$ODOO_CONF" -d "$TEST_DB" -u "$ADDON" --stop-after-init --no-http
 odoo_cmd -c "$ODOO_CONF" -d "$TEST_DB" --modules="$ADDON" --stop-after-init \
     --i18n-export="$REPO/i18n/$ADDON.pot"

@@ -4,9 +4,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 ODOO_PY=$(require_odoo_python) || exit 1
-[ -f "$ODOO_CONF" ] || die "no Odoo configuration in $BUILD: run 'make setup' first."
-psql -d postgres -Atqc "select 1 from pg_database where datname = '$TEST_DB'" | grep -q 1 ||
-    die "no test database $TEST_DB: run 'make setup' first."
+require_setup "$TEST_DB"
 
 "$(dirname "${BASH_SOURCE[0]}")/lint.sh"
 
