@@ -119,6 +119,8 @@ class World:
             connection.write(
                 {
                     "state": "connected",
+                    "send_attachments": False,
+                    "background_threshold": 50,
                     "purchase_account_id": connection.account_ids.filtered(
                         lambda a: a.code == "310"
                     ).id,

@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 from unittest.mock import patch
 
+import requests
+
 import odoo
 
 from ..xero.crypto import SecretCipher
@@ -241,3 +243,68 @@ def test_a_worker_killed_mid_queue_then_another_finishes_it(fresh):
     fresh.drain()
     fresh.assert_exactly_once(bills, "KQ")
     assert len(fresh.requests(INVOICES, "PUT")) == 2, "the first 50 were found, not sent again"
+
+
+def test_two_workers_attach_files_at_once_counting_each_call_once(fresh):
+    """Each worker reserves its run of files at Xero's limits at the same time as the other: every
+    file goes once, Xero refuses none, and the limits' row ends counting the calls really made."""
+    bills = fresh.bills("Scanned Stock Co", 30, "SCAN")
+    with fresh.env() as env:
+        env["xero.connection"].browse(fresh.connection).write(
+            {"send_attachments": True, "background_threshold": 10}
+        )
+        for move in env["account.move"].browse(bills):
+            move.message_main_attachment_id = env["ir.attachment"].create(
+                {
+                    "name": f"{move.ref}.pdf",
+                    "raw": b"%PDF-1.4 scanned " + move.ref.encode(),
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                }
+            )
+    assert {verdict for verdict, _m in fresh.send(bills).values()} == {"create"}, "queued"
+
+    def day_calls():
+        with fresh.env() as env:
+            env.cr.execute("SELECT day_calls_at FROM xero_rate_limit")
+            return sum(calls for (row,) in env.cr.fetchall() for _second, calls in row or [])
+
+    def xero_calls():
+        response = requests.get(f"{fresh.sandbox.url}/_sandbox/requests", timeout=20)
+        return [e for e in response.json()["requests"] if e["path"].startswith("/api.xro/")]
+
+    counted, made = day_calls(), len(xero_calls())
+    # Both workers' invoices are held at Xero until both are in flight: their files follow at once.
+    fresh.control("faults", hold={"when": "request", "path_prefix": INVOICES})
+    errors = []
+
+    def worker():
+        try:
+            with fresh.env() as env:
+                env["xero.move.export"]._cron_send_queued(batch_size=15)
+        except Exception as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=worker) for _n in range(2)]
+    try:
+        for thread in workers:
+            thread.start()
+        assert fresh.control("faults", await_held=2, timeout=HOLD_TIMEOUT)["await_held"]
+    finally:
+        _release(fresh)
+        for thread in workers:
+            thread.join(timeout=60)
+    assert errors == []
+    sizes = sorted(len(e["body"]["Invoices"]) for e in fresh.requests(INVOICES, "PUT"))
+    assert sizes == [15, 15], f"each worker sent its own documents: {sizes}"
+    fresh.drain()
+    fresh.assert_exactly_once(bills, "SCAN")
+    calls = xero_calls()
+    assert [e for e in calls if e["status"] == 429] == []
+    files = [e for e in calls if "/Attachments/" in e["path"]]
+    assert len(files) == 30 and len({e["path"] for e in files}) == 30, "each file once"
+    with fresh.env() as env:
+        exports = env["xero.move.export"].search([("move_id", "in", bills)])
+        assert not any(exports.mapped("attachment_pending"))
+        assert not any(exports.mapped("warning"))
+    assert day_calls() - counted == len(calls) - made, "each call counted once, none unmade"
