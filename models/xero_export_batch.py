@@ -43,7 +43,13 @@ CONTACT_QUERY_CHARS = 4000
 MAX_TRIES = 8
 BACKOFF_BASE = 30
 BACKOFF_CAP = 3600
-UNQUEUED = {"queued": False, "next_try_at": False, "waiting_reason": False, "attempts": 0}
+UNQUEUED = {
+    "queued": False,
+    "next_try_at": False,
+    "waiting_reason": False,
+    "attempts": 0,
+    "queued_steps_only": False,
+}
 # The send wizard's choice for documents already in Xero: keep the status they have there.
 KEEP_STATUS = "keep"
 # Statuses Xero does not take an approved document back to: from AUTHORISED, Xero's only status
@@ -112,12 +118,28 @@ class XeroExportBatch(models.Model):
                     company=connection.company_id.name,
                 )
             )
-        review = moves._xero_review(connection, action)
+        follow_up = moves.browse()
+        if background:
+            # In Xero already, queued only for what follows the send (a file that waited for
+            # Xero's next minute, an allocation): not reviewed again.
+            follow_up = moves.browse(
+                self.env["xero.move.export"]
+                .search(
+                    [
+                        ("move_id", "in", moves.ids),
+                        ("tenant_id", "=", connection.tenant_id),
+                        ("state", "=", "sent"),
+                        ("queued_steps_only", "=", True),
+                    ]
+                )
+                .move_id.ids
+            )
+        review = (moves - follow_up)._xero_review(connection, action)
         going = {move: data for move, (_v, _r, data) in review.items() if data}
         blocked = {
             move: reason for move, (verdict, reason, _d) in review.items() if verdict == "blocked"
         }
-        moves.browse([move.id for move in going]).check_access("write")
+        (moves.browse([move.id for move in going]) | follow_up).check_access("write")
         self.env.flush_all()
         Export = self.env["xero.move.export"]
         skipped = {
@@ -125,7 +147,7 @@ class XeroExportBatch(models.Model):
             for move, (verdict, reason, data) in review.items()
             if verdict == "skip" and not data
         }
-        if background:
+        if background and skipped:
             Export._committed(
                 lambda env: (
                     env["xero.move.export"]
@@ -143,7 +165,9 @@ class XeroExportBatch(models.Model):
                 .id
             )
         )
-        claims, busy = Export._claim(connection, moves.browse([m.id for m in (*going, *blocked)]))
+        claims, busy = Export._claim(
+            connection, moves.browse([m.id for m in (*going, *blocked, *follow_up)])
+        )
         run = _Run(self, connection, batch_id, claims, background, update_status)
         try:
             run.log({move_id: ("skipped", message) for move_id, message in busy.items()})
@@ -151,7 +175,10 @@ class XeroExportBatch(models.Model):
                 {move.id: reason for move, reason in blocked.items() if move.id in claims},
                 needs_fix=True,
             )
-            run.send({move: data for move, data in going.items() if move.id in claims})
+            run.send(
+                {move: data for move, data in going.items() if move.id in claims},
+                [move for move in follow_up if move.id in claims],
+            )
         finally:
             run.release_leftovers()
         if background:
@@ -390,6 +417,7 @@ class _Run:
             "next_try_at": fields.Datetime.now() + timedelta(seconds=delay),
             "attempts": tries,
             "queued_by_id": self.claims[move_id].get("queued_by") or self.model.env.uid,
+            "queued_steps_only": False,
         }
 
     def release_leftovers(self):
@@ -412,10 +440,13 @@ class _Run:
 
     # -- the steps
 
-    def send(self, going):
-        if not going:
+    def send(self, going, follow_up=()):
+        """Send `going` ({move: data}); of `follow_up` (moves in Xero already, as they were
+        sent), only what follows the send: their file, their allocation."""
+        claimed = [*going, *follow_up]
+        if not claimed:
             return
-        claimed = list(going)
+        self.sent_already(follow_up, _("Already in Xero: only its file or allocation was left."))
         going = self.resolve_uncertain(going)
         going = self.skip_unchanged(going)
         going = self.resolve_contacts(going)
@@ -482,24 +513,29 @@ class _Run:
     def skip_unchanged(self, going):
         """Under the claim, the document may turn out to be sent already (by another user
         between the review and the claim): then nothing goes."""
-        unchanged = {
+        unchanged = [
             move
             for move, data in going.items()
             if self.claims[move.id]["xero_id"]
             and self.claims[move.id]["version"] == self.version(move, data)
-        }
-        for move in unchanged:
-            self.claims[move.id]["sent"] = True
-        if unchanged:
-            message = _("Already in Xero, unchanged.")
-            self.transition(
-                "sent",
-                {move.id: dict(UNQUEUED) for move in unchanged},
-                {move.id: ("skipped", message, None) for move in unchanged},
-            )
+        ]
+        self.sent_already(unchanged, _("Already in Xero, unchanged."))
         for move, data in going.items():
             data["xero_id"] = self.claims[move.id]["xero_id"]
         return {move: data for move, data in going.items() if move not in unchanged}
+
+    def sent_already(self, moves, message):
+        """These are in Xero: they leave the queue, sent, and skipped in this batch's log; what
+        follows their send (a file, an allocation) is still done."""
+        if not moves:
+            return
+        for move in moves:
+            self.claims[move.id]["sent"] = True
+        self.transition(
+            "sent",
+            {move.id: dict(UNQUEUED) for move in moves},
+            {move.id: ("skipped", message, None) for move in moves},
+        )
 
     def resolve_contacts(self, going):
         """Give each document's contact its Xero ContactID: kept from an earlier send, else
@@ -932,7 +968,7 @@ class _Run:
         later = (moves if limited else moves[:1]) if passing else []
         values = {
             self.claims[move.id]["export"]: dict(
-                self._retry(move.id, error), waiting_reason=message
+                self._retry(move.id, error), waiting_reason=message, queued_steps_only=True
             )
             for move in later
         }

@@ -79,6 +79,10 @@ class XeroMoveExport(models.Model):
     attempts = fields.Integer(help="Tries that failed for a reason that may pass by itself.")
     attachment_pending = fields.Boolean(help="The file still has to be attached in Xero.")
     allocation_pending = fields.Boolean(help="The credit note still has to be allocated in Xero.")
+    queued_steps_only = fields.Boolean(
+        help="Queued only for what follows its send (its file, its allocation): it goes without "
+        "being reviewed again."
+    )
 
     _sql_constraints = [
         (
@@ -292,6 +296,7 @@ class XeroMoveExport(models.Model):
                     "next_try_at": fields.Datetime.now(),
                     "waiting_reason": _("Waiting for its turn."),
                     "attempts": 0,
+                    "queued_steps_only": False,
                 }
             )
 

@@ -2,6 +2,7 @@
 is moved on here (freezegun) and at the sandbox (its clock), never waited for."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 import requests
 from freezegun import freeze_time
@@ -76,6 +77,41 @@ class TestLimits(XeroSendCase):
         )
         refused = [e for e in self.sandbox_log() if e["status"] == 429]
         self.assertLessEqual(len(refused), 1, "Xero's remaining calls are heeded, not tested")
+
+    def test_a_file_that_waited_goes_without_its_document_being_reviewed_again(self):
+        self.connection.send_attachments = True
+        self.sandbox_control("settings", minute_limit=6)
+        bills = self._scanned_bills(8)
+        with self._minutes_later(1):
+            self.send(bills)
+        self.env.invalidate_all()
+        waiting = bills.xero_export_id.filtered("attachment_pending")
+        self.assertTrue(waiting, "the minute's calls ran out before every file went")
+        self.assertTrue(all(waiting.mapped("queued_steps_only")))
+        # Reviewed again, they would now be blocked: their tax has lost its Xero rate.
+        self.connection.tax_mapping_ids.unlink()
+        AccountMove = type(self.env["account.move"])
+        reviewed = self.env["account.move"]
+        review = AccountMove._xero_review
+
+        def recording_review(moves, connection, action):
+            nonlocal reviewed
+            reviewed |= moves
+            return review(moves, connection, action)
+
+        with patch.object(AccountMove, "_xero_review", recording_review):
+            for minutes in range(2, 5):
+                with self._minutes_later(minutes):
+                    self.run_queue()
+        self.env.invalidate_all()
+        self.assertFalse(reviewed & waiting.move_id)
+        self.assertFalse(bills.xero_export_id.filtered("attachment_pending"))
+        self.assertFalse(any(bills.xero_export_id.mapped("queued_steps_only")))
+        self.assertEqual(len(self._attachments()), 8, "every scan attached, once")
+        lines = self.env["xero.export.line"].search([("move_id", "in", waiting.move_id.ids)])
+        self.assertIn(
+            "only its file", lines.filtered(lambda line: line.result == "skipped")[:1].message
+        )
 
     def test_reserved_calls_count_at_once_then_as_the_calls_made(self):
         tenant = self.connection.tenant_id
