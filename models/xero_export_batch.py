@@ -847,8 +847,8 @@ class _Run:
         once. A failure is a warning: the document is in Xero, the file still pending.
 
         One request per file (Xero takes one per request), reserved at Xero's limits all at
-        once; what was attached is recorded together when the calls end: a file attached again
-        after a crash replaces itself (Xero keys a document's files by their name)."""
+        once; what became of the files is recorded together when the calls end: a file attached
+        again after a crash replaces itself (Xero keys a document's files by their name)."""
         if not self.connection.send_attachments or not moves:
             return
         pending = self._pending(moves, "attachment_pending")
@@ -856,7 +856,7 @@ class _Run:
             return
         client = self.client
         step = _("Sent; the file is not attached yet: %(error)s", error="")
-        attached = []
+        attached, failures = [], []
         try:
             with client.reserve(len(pending)):
                 for index, move in enumerate(pending):
@@ -874,28 +874,30 @@ class _Run:
                             )
                         except XeroError as exc:
                             message = _("Sent; the file is not attached yet: %(error)s", error=exc)
-                            if self._step_failed(pending[index:], step, message, exc):
+                            failures.append(self._step_failure(pending[index:], message, exc))
+                            if isinstance(exc, XeroRateLimitError):
                                 break
                             continue
                     attached.append(self.claims[move.id]["export"])
         except XeroRateLimitError as exc:
             # Not even one call could be reserved: every file waits.
             message = _("Sent; the file is not attached yet: %(error)s", error=exc)
-            self._step_failed(pending, step, message, exc)
+            failures.append(self._step_failure(pending, message, exc))
         finally:
-            if attached:
-                self.Export._committed(
-                    lambda env: (
-                        env["xero.move.export"]
-                        .browse(attached)
-                        ._step_done({"attachment_pending": False}, step)
-                    )
-                )
+
+            def work(env):
+                done = env["xero.move.export"].browse(attached)
+                done._step_done({"attachment_pending": False}, step)
+                self._record_step_failures(env, step, failures)
+
+            if attached or failures:
+                self.Export._committed(work)
 
     def allocate(self, moves):
         """Allocate an approved credit note to the approved document it reverses, once."""
         client = self.client
-        for credit_note in self._pending(moves, "allocation_pending"):
+        credit_notes = [move for move in moves if move.reversed_entry_id]
+        for credit_note in self._pending(credit_notes, "allocation_pending"):
             export_id = self.claims[credit_note.id]["export"]
             invoice = credit_note.reversed_entry_id
             step = _(
@@ -943,6 +945,8 @@ class _Run:
             )
 
     def _pending(self, moves, flag):
+        if not moves:
+            return []
         export_ids = [self.claims[move.id]["export"] for move in moves]
         pending = self.Export._committed(
             lambda env: set(env["xero.move.export"].browse(export_ids).filtered(flag).move_id.ids)
@@ -959,10 +963,16 @@ class _Run:
         self.Export._committed(work)
 
     def _step_failed(self, moves, step, message, error):
-        """What follows the first of `moves` in Xero failed: a warning on it, in place of the
-        one `step` (the start of its warnings) left before; when the error may pass, it (and,
-        after a limit, the rest of `moves`) waits in the queue. True when nothing more should
-        be asked of Xero in this run."""
+        """What follows the first of `moves` in Xero failed: recorded at once (see
+        _step_failure). True when nothing more should be asked of Xero in this run."""
+        failure = self._step_failure(moves, message, error)
+        self.Export._committed(lambda env: self._record_step_failures(env, step, [failure]))
+        return isinstance(error, XeroRateLimitError)
+
+    def _step_failure(self, moves, message, error):
+        """(export, message, {export: queue values}): a warning for the first of `moves`; when
+        the error may pass, it (and, after a limit, the rest of `moves`) waits in the queue for
+        that step only. Made once, outside the transaction that records it (see _retry)."""
         passing = isinstance(error, (XeroRateLimitError, XeroTransientError))
         limited = isinstance(error, XeroRateLimitError)
         later = (moves if limited else moves[:1]) if passing else []
@@ -972,16 +982,16 @@ class _Run:
             )
             for move in later
         }
-        first = self.claims[moves[0].id]["export"]
+        return self.claims[moves[0].id]["export"], message, values
 
-        def work(env):
-            Export = env["xero.move.export"]
-            Export.browse(first)._step_warning(step, message)
+    def _record_step_failures(self, env, step, failures):
+        """In `env`'s transaction: each failure's warning, in place of the one `step` (the start
+        of its warnings) left before, and its documents' places in the queue."""
+        Export = env["xero.move.export"]
+        for export_id, message, values in failures:
+            Export.browse(export_id)._step_warning(step, message)
             for export in Export.browse(list(values)):
                 export.write(values[export.id])
-
-        self.Export._committed(work)
-        return limited
 
 
 class XeroExportLine(models.Model):

@@ -131,7 +131,7 @@ class XeroMoveExport(models.Model):
         held by this transaction until it ends.
         """
         tenant = connection.tenant_id
-        ids = self._committed(lambda env: env[self._name]._ensure(connection, moves))
+        ids = self._export_ids(connection, moves)
         self.env.cr.execute(
             "SELECT id FROM unnest(%s::int[]) AS id WHERE pg_try_advisory_xact_lock(%s, id)",
             [list(ids.values()), LOCK_SPACE],
@@ -177,9 +177,25 @@ class XeroMoveExport(models.Model):
         _logger.debug("Xero export: claiming %s documents for %s", len(locked), tenant)
         return self._committed(claim)
 
+    @api.model
+    def _export_ids(self, connection, moves):
+        """{move id: export id} of `moves` in `connection`'s organisation, the missing export
+        records created first in a committed transaction (none when all exist: queued ones do)."""
+        known = self._known_ids(connection, moves)
+        if len(known) < len(set(moves.ids)):
+            known = self._committed(lambda env: env[self._name]._ensure(connection, moves))
+        return known
+
+    def _known_ids(self, connection, moves):
+        self.env.cr.execute(
+            "SELECT move_id, id FROM xero_move_export WHERE tenant_id = %s AND move_id = ANY(%s)",
+            [connection.tenant_id, moves.ids],
+        )
+        return dict(self.env.cr.fetchall())
+
     def _ensure(self, connection, moves):
-        """{move id: export id} of `moves` in `connection`'s organisation, creating the missing
-        export records (concurrently safe: a record made meanwhile by another worker is kept)."""
+        """Create the missing export records of `moves` (concurrently safe: a record made
+        meanwhile by another worker is kept); returns them all, see _export_ids."""
         self.env.cr.execute(
             """
             INSERT INTO xero_move_export
@@ -198,11 +214,7 @@ class XeroMoveExport(models.Model):
                 "moves": moves.ids,
             },
         )
-        self.env.cr.execute(
-            "SELECT move_id, id FROM xero_move_export WHERE tenant_id = %s AND move_id = ANY(%s)",
-            [connection.tenant_id, moves.ids],
-        )
-        return dict(self.env.cr.fetchall())
+        return self._known_ids(connection, moves)
 
     def _busy_message(self):
         self.ensure_one()
@@ -284,7 +296,7 @@ class XeroMoveExport(models.Model):
     def _enqueue(self, connection, moves):
         """Queue `moves` for the background job, as this user; returns how many were queued
         (those someone is sending right now are left to them)."""
-        ids = self._committed(lambda env: env[self._name]._ensure(connection, moves))
+        ids = self._export_ids(connection, moves)
         busy = self._is_busy(list(ids.values()))
         queued = [export_id for export_id in ids.values() if export_id not in busy]
 
@@ -355,9 +367,7 @@ class XeroMoveExport(models.Model):
             done += len(batch)
             # The minute's calls spent: the rest of the queue learns it now, not in a run of its
             # own. Read afresh: this transaction's snapshot predates the send.
-            until, why = self._committed(lambda env, t=tenant: env["xero.rate.limit"]._waiting(t))
-            if until:
-                self._wait_for(connection, until, why)
+            self._committed(lambda env, c=connection: self._postpone_if_spent(env, c))
             break
         self._after_queue_run(done)
 
@@ -366,21 +376,27 @@ class XeroMoveExport(models.Model):
         waits until then, in one statement: taken 50 at a time, a long queue would take one run
         per batch only to learn it, and through the ORM each run would read and write it all
         (nothing computed depends on these two fields)."""
+        self._committed(lambda env: env.cr.execute(self._postponed(connection, until, why)))
+
+    def _postpone_if_spent(self, env, connection):
+        """In `env`'s transaction: when `connection`'s calls are spent for now, what it has
+        queued waits, see _wait_for."""
+        until, why = env["xero.rate.limit"]._waiting(connection.tenant_id)
+        if until:
+            env.cr.execute(self._postponed(connection, until, why))
+
+    def _postponed(self, connection, until, why):
         reason = why or _("The Xero connection needs its manager: it is not connected.")
         later = until or fields.Datetime.now() + RECONNECT_WAIT
-        self._committed(
-            lambda env: env.cr.execute(
-                SQL(
-                    "UPDATE xero_move_export SET next_try_at = %s, waiting_reason = %s, "
-                    "write_uid = %s, write_date = now() AT TIME ZONE 'UTC' "
-                    "WHERE queued AND connection_id = %s AND next_try_at < %s",
-                    later,
-                    reason,
-                    self.env.uid,
-                    connection.id,
-                    later,
-                )
-            )
+        return SQL(
+            "UPDATE xero_move_export SET next_try_at = %s, waiting_reason = %s, "
+            "write_uid = %s, write_date = now() AT TIME ZONE 'UTC' "
+            "WHERE queued AND connection_id = %s AND next_try_at < %s",
+            later,
+            reason,
+            self.env.uid,
+            connection.id,
+            later,
         )
 
     def _after_queue_run(self, done):
