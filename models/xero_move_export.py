@@ -252,16 +252,19 @@ class XeroMoveExport(models.Model):
         ({export id: values}); `notes` ({export id: text}) go to each document's chatter in one
         batch, as a log (no e-mail: a user without an address can send). The only place that
         writes an export record's state."""
-        common = dict(values or {}, state=state)
+        common = dict(values or {})
         if state != "sending":
             common.update(claimed_by_id=False, claimed_at=False)
         if state == "sent":
             common.update(error=False, error_details=False, needs_fix=False)
-        if per_record:
-            for export in self:
-                export.write({**common, **per_record.get(export.id, {})})
-        else:
+        # Written where it changes only: each write of it recomputes (and rewrites) the Xero
+        # state of the documents. What all have in common is written once for all.
+        self.filtered(lambda export: export.state != state).write({"state": state})
+        if common:
             self.write(common)
+        for export in self:
+            if (per_record or {}).get(export.id):
+                export.write(per_record[export.id])
         bodies = {
             export.move_id.id: notes[export.id] for export in self if (notes or {}).get(export.id)
         }
