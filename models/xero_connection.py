@@ -881,7 +881,14 @@ class XeroConnection(models.Model):
             ) from exc
 
     def _secret_records(self):
-        return self.env["xero.connection.secret"].sudo().search([("connection_id", "in", self.ids)])
+        # Read in the same query: the secrets are not prefetched (see xero.connection.secret).
+        return (
+            self.env["xero.connection.secret"]
+            .sudo()
+            .search_fetch(
+                [("connection_id", "in", self.ids)], ["connection_id", "token", "client_secret"]
+            )
+        )
 
     def _secrets(self):
         """{connection id: {"token": dict or None, "client": str or None}}, decrypted."""
