@@ -365,6 +365,26 @@ def test_default_timeout_is_connect_and_read(mocked, xero):
     assert mocked.calls[0].request.req_kwargs["timeout"] == (5, 60)
 
 
+def test_proxies_and_ca_bundle_come_from_the_environment(mocked, store, monkeypatch):
+    for name in ("ALL_PROXY", "HTTP_PROXY", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "identity.xero.com")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
+    xero_oauth = oauth.XeroOAuth(CLIENT_ID, SECRET)
+    xero = client.XeroClient(xero_oauth, store.get, store.save)
+    mocked.get(API + "Currencies", json={"Currencies": []})
+    mocked.post(REVOCATION_URL)
+
+    xero.get_currencies(TENANT)
+    xero_oauth.revoke_token("rt-1")
+
+    api_call, identity_call = (call.request.req_kwargs for call in mocked.calls)
+    assert api_call["proxies"]["https"] == "http://proxy.example:3128"
+    assert "https" not in identity_call["proxies"]
+    assert api_call["verify"] == identity_call["verify"] == "/etc/ssl/company-ca.pem"
+
+
 def test_tracking_categories_are_read_archived_ones_included(mocked, xero):
     mocked.get(API + "TrackingCategories", json={"TrackingCategories": [{"Name": "Region"}]})
     assert xero.get_tracking_categories(TENANT) == [{"Name": "Region"}]
