@@ -280,7 +280,8 @@ def _select_row(cr, tenant, lock=False):
 
 class _Row:
     """An organisation's row as XeroRateLimit._locked hands it to its work: its values, and
-    what `update` changed of them (written in one statement)."""
+    what `update` changed of them (written in one statement; none when nothing changed, as
+    when a call waits and no call has left the windows since the last one)."""
 
     def __init__(self, env, values):
         self.env, self.values, self.changes = env, values, {}
@@ -295,8 +296,9 @@ class _Row:
         return self.values[name]
 
     def update(self, values):
-        self.values.update(values)
-        self.changes.update(values)
+        changed = {name: value for name, value in values.items() if value != self.values[name]}
+        self.values.update(changed)
+        self.changes.update(changed)
 
 
 class _Limiter:
