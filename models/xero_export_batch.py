@@ -71,7 +71,9 @@ class XeroExportBatch(models.Model):
     _order = "id desc"
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
-    company_id = fields.Many2one(related="connection_id.company_id", store=True)
+    # Precomputed: written with the row, not by an UPDATE after it (a batch and its lines are
+    # made as the export goes).
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, precompute=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, required=True)
     action = fields.Selection(
         [
@@ -1000,7 +1002,7 @@ class XeroExportLine(models.Model):
     _order = "id"
 
     batch_id = fields.Many2one("xero.export.batch", required=True, ondelete="cascade")
-    company_id = fields.Many2one(related="batch_id.company_id", store=True)
+    company_id = fields.Many2one(related="batch_id.company_id", store=True, precompute=True)
     move_id = fields.Many2one("account.move", required=True, ondelete="cascade")
     result = fields.Selection(
         [
