@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, split_every
+from odoo.tools import split_every
 
 from ..xero.payloads import PayloadError
 
@@ -182,18 +182,20 @@ class AccountMove(models.Model):
         busy = self.env["xero.move.export"].browse(
             self.env["xero.move.export"]._is_busy(sending.ids)
         )
+        setup = connection._xero_sending_setup()
         review = {}
         for chunk in split_every(REVIEW_CHUNK, self.ids, self.browse):
             # What the documents' data is made of, read for a chunk at once: a recordset made of
             # one document's records (filtered, sorted) reads only for itself. What was read is
             # then forgotten, so that memory does not grow with the selection.
             chunk.invoice_line_ids.tax_ids  # noqa: B018
-            review.update({move: move._xero_review_one(connection, action, busy) for move in chunk})
+            review.update({move: move._xero_review_one(setup, action, busy) for move in chunk})
             self.env.invalidate_all()
         return review
 
-    def _xero_review_one(self, connection, action, busy):
+    def _xero_review_one(self, setup, action, busy):
         self.ensure_one()
+        connection = setup.connection
         if self.move_type not in XERO_TYPES:
             return "skip", _("Not an invoice, bill or credit note."), None
         if self.move_type not in ACTION_MOVE_TYPES[action]:
@@ -216,8 +218,12 @@ class AccountMove(models.Model):
                 ),
                 None,
             )
-        export = self.xero_export_ids.filtered(lambda e: e.tenant_id == connection.tenant_id)[:1]
-        if not export.xero_id and any((self.xero_export_ids - export).mapped("xero_id")):
+        exports = self.xero_export_ids
+        export = next(
+            (export for export in exports if export.tenant_id == connection.tenant_id),
+            exports.browse(),
+        )
+        if not export.xero_id and any(other.xero_id for other in exports if other != export):
             return (
                 "blocked",
                 _(
@@ -238,7 +244,7 @@ class AccountMove(models.Model):
                 ),
                 None,
             )
-        problem, data = self._xero_document_data(connection)
+        problem, data = self._xero_document_data(connection, setup)
         if problem:
             return "blocked", problem, None
         try:
@@ -263,17 +269,18 @@ class AccountMove(models.Model):
             )
         return "create", "", data
 
-    def _xero_document_data(self, connection):
+    def _xero_document_data(self, connection, setup=None):
         """(problem, data): the plain data of this document for xero.payloads, or a sentence
-        saying what to fix first."""
+        saying what to fix first. `setup`: the connection's sending setup, made once by a
+        caller that makes the data of many documents."""
+        setup = setup or connection._xero_sending_setup()
         partner = self.commercial_partner_id
         if not (partner.name or "").strip():
             return _("The partner has no name: give it one."), None
-        # A clerk is told who can fix the setup, an accounting manager how.
-        manager = connection._reader_can_set_up()
         currency = self.currency_id.name
-        if currency not in (connection.enabled_currencies or "").split(","):
-            if manager:
+        if currency not in setup.currencies:
+            # A clerk is told who can fix the setup, an accounting manager how.
+            if connection._reader_can_set_up():
                 problem = _(
                     "Currency %(currency)s is not enabled in %(org)s: add it in Xero (Settings > "
                     "Currencies), then open Accounts and Taxes (Fix Mappings), which reads "
@@ -289,12 +296,14 @@ class AccountMove(models.Model):
                     org=connection.organisation_name,
                 )
             return MappingProblem(problem), None
-        lines = self.invoice_line_ids.sorted("sequence")
-        product_lines = lines.filtered(lambda line: line.display_type == "product")
+        # Plain lists rather than recordsets: sorting and filtering a recordset costs more than
+        # what it sorts, for every document.
+        lines = sorted(self.invoice_line_ids, key=lambda line: line.sequence)
+        product_lines = [line for line in lines if line.display_type == "product"]
         if not product_lines:
             return _("It has no lines."), None
-        taxes = product_lines.tax_ids
-        if len(set(taxes.mapped("price_include"))) > 1:
+        taxes = [tax for line in product_lines for tax in line.tax_ids]
+        if len({tax.price_include for tax in taxes}) > 1:
             return _(
                 "It mixes taxes included in and excluded from the price: Xero takes one "
                 "or the other per document."
@@ -304,33 +313,11 @@ class AccountMove(models.Model):
         else:
             amount_types = "Inclusive" if taxes[0].price_include else "Exclusive"
         side = "purchase" if self.is_purchase_document() else "sale"
-        mapped = {m.tax_id: m.tax_rate_id for m in connection.tax_mapping_ids}
         untaxed = (
             connection.untaxed_purchase_rate_id
             if side == "purchase"
             else (connection.untaxed_sale_rate_id)
         )
-
-        def tax_rate(tax):
-            """(problem, the Xero tax rate `tax` is mapped to)."""
-            rate = mapped.get(tax)
-            if not rate:
-                problem = _("Tax “%(tax)s” has no Xero tax rate", tax=tax.name)
-                return connection._xero_setup_problem(problem, _("map it")), None
-            if tax.amount_type == "percent" and float_compare(
-                tax.amount, rate.effective_rate, precision_digits=4
-            ):
-                percent = f"{tax.amount:g}%"
-                problem = _(
-                    "Tax “%(tax)s” (%(percent)s) is mapped to the Xero rate %(rate)s, which "
-                    "Xero would compute otherwise",
-                    tax=tax.name,
-                    percent=percent,
-                    rate=rate.display_name,
-                )
-                fix = _("map it to a rate of the same percentage")
-                return connection._xero_setup_problem(problem, fix), None
-            return None, rate
 
         def line_rate(line):
             """(problem, the Xero tax rate of `line`, empty on a document without taxes)."""
@@ -340,7 +327,7 @@ class AccountMove(models.Model):
                     line=line.name,
                 ), None
             if line.tax_ids:
-                return tax_rate(line.tax_ids)
+                return setup.tax_rate(line.tax_ids)
             if amount_types == "NoTax":
                 return None, untaxed.browse()
             if not untaxed:
@@ -351,7 +338,7 @@ class AccountMove(models.Model):
 
         def booked_rate(line, account):
             """(problem, the Xero tax rate of `line`) when it is booked to `account`."""
-            problem = account._xero_unusable()
+            problem = setup.unusable(account)
             if problem:
                 return problem, None
             return line_rate(line)
@@ -377,7 +364,7 @@ class AccountMove(models.Model):
                 continue
             if line.display_type != "product":
                 continue
-            account = connection._xero_account_for(line.product_id.categ_id, side)
+            account = setup.account_for(line.product_id.categ_id, side)
             if not account:
                 which = _("Purchase") if side == "purchase" else _("Sales")
                 problem = _("No %(which)s Account Reference is set", which=which)
@@ -385,7 +372,7 @@ class AccountMove(models.Model):
             problem, rate = booked_rate(line, account)
             if problem:
                 return problem, None
-            problem, tracking = connection._xero_tracking_for(line)
+            problem, tracking = setup.tracking_for(line)
             if problem:
                 return problem, None
             data_lines.append(xero_line(line, account, rate, tracking=tracking))
@@ -393,10 +380,12 @@ class AccountMove(models.Model):
         # ("Add a rounding line") or in the biggest tax ("Modify tax amount"). Amounts in the
         # document's currency, signed as the document's lines.
         tax_rounding = None
-        for rounding in self.line_ids.filtered(lambda line: line.display_type == "rounding"):
+        for rounding in self.line_ids:
+            if rounding.display_type != "rounding":
+                continue
             amount = _decimal(self.direction_sign * rounding.amount_currency)
             if rounding.tax_line_id:
-                problem, rate = tax_rate(rounding.tax_line_id)
+                problem, rate = setup.tax_rate(rounding.tax_line_id)
                 if problem:
                     return problem, None
                 tax_rounding = {"tax_type": rate.tax_type, "amount": amount}

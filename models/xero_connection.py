@@ -1,3 +1,4 @@
+import functools
 import logging
 import os
 import time
@@ -7,6 +8,7 @@ import psycopg2.errors
 
 from odoo import _, api, fields, models, modules, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare
 
 from ..xero import (
     DEFAULT_SCOPES,
@@ -39,6 +41,8 @@ INVOICE_STATUSES = [
     ("SUBMITTED", "Awaiting approval"),
     ("AUTHORISED", "Approved"),
 ]
+# The connection's account reference of each side of a document.
+REFERENCE_FIELDS = {"purchase": "purchase_account_id", "sale": "sales_account_id"}
 KEY_HELP = (
     "python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 )
@@ -534,59 +538,11 @@ class XeroConnection(models.Model):
 
     # ------------------------------------------------------------------ sending
 
-    def _xero_account_for(self, category, side):
-        """The Xero account for a line of `category` on the `side` ("purchase" or "sale"): the
-        closest category (or parent) with an override, else the account reference."""
+    def _xero_sending_setup(self):
+        """This connection's setup as the data of documents for Xero reads it (see
+        SendingSetup): make one for all the documents of a review."""
         self.ensure_one()
-        field = "purchase_account_id" if side == "purchase" else "sales_account_id"
-        overrides = {
-            line.categ_id: line[field] for line in self.category_account_ids if line[field]
-        }
-        while category:
-            if category in overrides:
-                return overrides[category]
-            category = category.parent_id
-        return self[field]
-
-    def _xero_tracking_for(self, line):
-        """(problem, tracking): the Xero tracking options of an invoice line, from the mapped
-        analytic accounts of its distribution. Xero takes active options only, one per category,
-        two categories at most."""
-        self.ensure_one()
-        mapped = {m.analytic_account_id.id: m.option_id for m in self.tracking_mapping_ids}
-        options = {}
-        for key in line.analytic_distribution or {}:
-            for account_id in map(int, str(key).split(",")):
-                option = mapped.get(account_id)
-                if not option:
-                    continue
-                if option.status != "ACTIVE":
-                    problem = _(
-                        "Line “%(line)s” is tracked as %(option)s, which is %(status)s in Xero",
-                        line=line.name,
-                        option=option.display_name,
-                        status=option.status.lower(),
-                    )
-                    return self._xero_setup_problem(problem, _("choose another option")), []
-                options.setdefault(option.category, set()).add(option.name)
-        split = [category for category, chosen in options.items() if len(chosen) > 1]
-        if split:
-            return _(
-                "Line “%(line)s” is split between several options of the Xero tracking category "
-                "%(category)s: Xero takes one option per category and line.",
-                line=line.name,
-                category=split[0],
-            ), []
-        if len(options) > 2:
-            return _(
-                "Line “%(line)s” is tracked in %(count)s Xero tracking categories: Xero takes two "
-                "at most.",
-                line=line.name,
-                count=len(options),
-            ), []
-        return None, [
-            {"Name": category, "Option": chosen.pop()} for category, chosen in options.items()
-        ]
+        return SendingSetup(self)
 
     def _xero_contact_link(self, partner):
         self.ensure_one()
@@ -979,6 +935,123 @@ class XeroConnection(models.Model):
             record.create(dict(vals, connection_id=self.id))
         if "token" in values:
             self._token_memo()[self.id] = values["token"]
+
+
+def _once(method):
+    """A method of SendingSetup, worked out once for each value of its arguments."""
+
+    @functools.wraps(method)
+    def once(setup, *args):
+        known = setup.known.setdefault(method.__name__, {})
+        if args not in known:
+            known[args] = method(setup, *args)
+        return known[args]
+
+    return once
+
+
+class SendingSetup:
+    """A connection's setup as the data of documents for Xero reads it: read once however many
+    documents and lines use it (a review makes the data of hundreds of documents of several
+    lines each), its mappings as dictionaries, and what follows from them for a tax, an account
+    or a product category worked out once. For one review: the next one sees a changed setup."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        # _() finds the reader's language through `self.env` of its caller.
+        self.env = connection.env
+        self.known = {}  # {method name: {arguments: result}}, see _once
+        self.currencies = set((connection.enabled_currencies or "").split(","))
+        self.overrides = {
+            side: {
+                line.categ_id: line[field]
+                for line in connection.category_account_ids
+                if line[field]
+            }
+            for side, field in REFERENCE_FIELDS.items()
+        }
+        self.mapped_rates = {m.tax_id: m.tax_rate_id for m in connection.tax_mapping_ids}
+        self.mapped_options = {
+            m.analytic_account_id.id: m.option_id for m in connection.tracking_mapping_ids
+        }
+
+    @_once
+    def account_for(self, category, side):
+        """The Xero account for a line of `category` on the `side` ("purchase" or "sale"): the
+        closest category (or parent) with an override, else the account reference."""
+        overrides = self.overrides[side]
+        while category:
+            if category in overrides:
+                return overrides[category]
+            category = category.parent_id
+        return self.connection[REFERENCE_FIELDS[side]]
+
+    @_once
+    def unusable(self, account):
+        """Why lines cannot go to `account` (see xero.account._xero_unusable), or None."""
+        return account._xero_unusable()
+
+    @_once
+    def tax_rate(self, tax):
+        """(problem, the Xero tax rate `tax` is mapped to)."""
+        rate = self.mapped_rates.get(tax)
+        if not rate:
+            problem = _("Tax “%(tax)s” has no Xero tax rate", tax=tax.name)
+            return self.connection._xero_setup_problem(problem, _("map it")), None
+        if tax.amount_type == "percent" and float_compare(
+            tax.amount, rate.effective_rate, precision_digits=4
+        ):
+            percent = f"{tax.amount:g}%"
+            problem = _(
+                "Tax “%(tax)s” (%(percent)s) is mapped to the Xero rate %(rate)s, which "
+                "Xero would compute otherwise",
+                tax=tax.name,
+                percent=percent,
+                rate=rate.display_name,
+            )
+            fix = _("map it to a rate of the same percentage")
+            return self.connection._xero_setup_problem(problem, fix), None
+        return None, rate
+
+    def tracking_for(self, line):
+        """(problem, tracking): the Xero tracking options of an invoice line, from the mapped
+        analytic accounts of its distribution. Xero takes active options only, one per category,
+        two categories at most."""
+        options = {}
+        for key in line.analytic_distribution or {}:
+            for account_id in map(int, str(key).split(",")):
+                option = self.mapped_options.get(account_id)
+                if not option:
+                    continue
+                if option.status != "ACTIVE":
+                    problem = _(
+                        "Line “%(line)s” is tracked as %(option)s, which is %(status)s in Xero",
+                        line=line.name,
+                        option=option.display_name,
+                        status=option.status.lower(),
+                    )
+                    return self.connection._xero_setup_problem(
+                        problem, _("choose another option")
+                    ), []
+                options.setdefault(option.category, set()).add(option.name)
+        split = [category for category, chosen in options.items() if len(chosen) > 1]
+        if split:
+            return _(
+                "Line “%(line)s” is split between several options of the Xero tracking category "
+                "%(category)s: Xero takes one option per category and line.",
+                line=line.name,
+                category=split[0],
+            ), []
+        if len(options) > 2:
+            return _(
+                "Line “%(line)s” is tracked in %(count)s Xero tracking categories: Xero takes two "
+                "at most.",
+                line=line.name,
+                count=len(options),
+            ), []
+        return None, [
+            {"Name": category, "Option": chosen.pop()} for category, chosen in options.items()
+        ]
 
 
 def _undecryptable(companies):
