@@ -30,6 +30,39 @@ EXPORT_TO_MOVE_STATE = {
 }
 # Documents reviewed together: their records read at once, then forgotten.
 REVIEW_CHUNK = 500
+# What the review reads of documents and of their lines, fetched for a chunk at once. Fetched
+# with columns, the lines, taxes and exports of the documents are checked against the record
+# rules by the database; on their own (when first read), by Python, record by record. What is
+# not listed is read all the same, through Odoo's prefetching.
+REVIEW_MOVE_FIELDS = [
+    "move_type",
+    "state",
+    "company_id",
+    "commercial_partner_id",
+    "currency_id",
+    "name",
+    "ref",
+    "payment_reference",
+    "invoice_date",
+    "invoice_date_due",
+    "invoice_currency_rate",
+    "reversed_entry_id",
+    "amount_total",
+    "xero_export_ids",
+    "invoice_line_ids",
+    "line_ids",
+]
+REVIEW_LINE_FIELDS = [
+    "sequence",
+    "display_type",
+    "name",
+    "product_id",
+    "quantity",
+    "price_unit",
+    "discount",
+    "tax_ids",
+    "analytic_distribution",
+]
 # Xero statuses of documents that can no longer be changed through the API.
 SETTLED_STATUSES = ("PAID", "VOIDED", "DELETED")
 # A change to one of these after a send makes the document "changed since sent".
@@ -178,17 +211,18 @@ class AccountMove(models.Model):
         """What sending `self` with `action` would do, document by document, before any call
         to Xero: `{move: (verdict, reason, data)}` with verdict create, update, skip or blocked,
         and `data` the plain data for the payload of those that go."""
-        sending = self.xero_export_ids.filtered(lambda export: export.state == "sending")
-        busy = self.env["xero.move.export"].browse(
-            self.env["xero.move.export"]._is_busy(sending.ids)
-        )
+        Export = self.env["xero.move.export"]
+        # Searched: read through the documents, they would be read all at once, not by chunk.
+        sending = Export.search([("move_id", "in", self.ids), ("state", "=", "sending")])
+        busy = Export.browse(Export._is_busy(sending.ids))
         setup = connection._xero_sending_setup()
         review = {}
         for chunk in split_every(REVIEW_CHUNK, self.ids, self.browse):
-            # What the documents' data is made of, read for a chunk at once: a recordset made of
-            # one document's records (filtered, sorted) reads only for itself. What was read is
-            # then forgotten, so that memory does not grow with the selection.
-            chunk.invoice_line_ids.tax_ids  # noqa: B018
+            # What the documents' data is made of, read for a chunk at once (see
+            # REVIEW_MOVE_FIELDS), then forgotten, so that memory does not grow with the
+            # selection.
+            chunk.fetch(REVIEW_MOVE_FIELDS)
+            chunk.line_ids.fetch(REVIEW_LINE_FIELDS)
             review.update({move: move._xero_review_one(setup, action, busy) for move in chunk})
             self.env.invalidate_all()
         return review

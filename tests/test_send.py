@@ -343,6 +343,9 @@ class TestBadInput(XeroSendCase):
             company_id=other_company.id,
             lines=[{"name": "Ice", "quantity": 1, "price_unit": 4.0, "tax_ids": []}],
         )
+        # A clerk of both companies, who can see (and select) the other company's documents.
+        self.clerk.company_ids |= other_company
+        self.env.invalidate_all()
         self.assertBlocked(other, "switch to that company", verdict="skip")
 
     def test_partner_without_name(self):
