@@ -184,7 +184,9 @@ class _Builder:
         self.label = doc.get("name") or doc.get("number") or self.ref or "(unnamed document)"
         self.warnings = []
         self.line_amount_types = None
-        self.priced = []  # (line number, item, Xero's tax rate) of the lines with amounts
+        # (line number, item, Xero's tax rate, amount) of the lines with amounts: each amount
+        # worked out once, for the total and for the line's tax.
+        self.priced = []
 
     def fail(self, problem):
         raise PayloadError(self.ref, f"{self.label}: {problem}")
@@ -357,9 +359,8 @@ class _Builder:
         if tracking:
             item["Tracking"] = tracking
         rate = line.get("tax_rate")
-        self.priced.append(
-            (number, item, None if rate is None else self.decimal(rate, f"{where} tax rate"))
-        )
+        rate = None if rate is None else self.decimal(rate, f"{where} tax rate")
+        self.priced.append((number, item, rate, _line_amount(item)))
         return item
 
     def description(self, text, number):
@@ -399,7 +400,7 @@ class _Builder:
 
     # Totals
 
-    def line_tax(self, number, item, rate):
+    def line_tax(self, number, item, rate, amount):
         """The tax Xero computes for a line (or the TaxAmount it was given)."""
         if "TaxAmount" in item:
             return _exact(item["TaxAmount"])
@@ -410,7 +411,6 @@ class _Builder:
                 f"line {number}'s Xero tax rate {item['TaxType']} has no known percentage: "
                 "reopen Accounts and Taxes in the Xero settings and send it again."
             )
-        amount = _line_amount(item)
         if self.line_amount_types == "Inclusive":
             return _cent(amount * rate / (HUNDRED + rate))
         return _cent(amount * rate / HUNDRED)
@@ -423,11 +423,13 @@ class _Builder:
             self.fail(
                 f"its cash rounding is in the tax {tax_type!r}, which none of its lines carries."
             )
-        number, item, rate = max(lines, key=lambda line: abs(self.line_tax(*line)))
-        item["TaxAmount"] = self.number(self.line_tax(number, item, rate) + amount, CENT)
+        number, item, rate, line_amount = max(lines, key=lambda line: abs(self.line_tax(*line)))
+        item["TaxAmount"] = self.number(
+            self.line_tax(number, item, rate, line_amount) + amount, CENT
+        )
 
     def total(self):
-        amounts = sum((_line_amount(item) for _n, item, _r in self.priced), Decimal(0))
+        amounts = sum((amount for *_line, amount in self.priced), Decimal(0))
         if self.line_amount_types == "Inclusive":
             return amounts
         return amounts + sum((self.line_tax(*line) for line in self.priced), Decimal(0))
@@ -468,7 +470,8 @@ class _Builder:
 def _json_number(value, places):
     """`value` rounded half up to `places`, as a float that prints as exactly that decimal."""
     rounded = value.quantize(places, rounding=ROUND_HALF_UP)
-    if len(rounded.as_tuple().digits) > _MAX_JSON_DIGITS:
+    # Its digits, from its first to the last decimal `places` keeps (as_tuple() costs more).
+    if rounded.adjusted() - places.adjusted() + 1 > _MAX_JSON_DIGITS:
         raise ValueError(f"{value} has more digits than a JSON number keeps exactly.")
     return float(rounded) + 0.0  # + 0.0: no "-0.0"
 
@@ -499,7 +502,8 @@ def _short(text, length=40):
 
 
 def _utf16_length(text):
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    # "surrogatepass": a lone surrogate counts one unit, as it would in .NET.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _cut(text, units):
