@@ -355,13 +355,14 @@ class AccountMove(models.Model):
 
         def line_rate(line):
             """(problem, the Xero tax rate of `line`, empty on a document without taxes)."""
-            if len(line.tax_ids) > 1:
+            line_taxes = line.tax_ids
+            if len(line_taxes) > 1:
                 return _(
                     "Line “%(line)s” has several taxes: Xero takes one tax per line.",
                     line=line.name,
                 ), None
-            if line.tax_ids:
-                return setup.tax_rate(line.tax_ids)
+            if line_taxes:
+                return setup.tax_rate(line_taxes)
             if amount_types == "NoTax":
                 return None, untaxed.browse()
             if not untaxed:
@@ -383,9 +384,7 @@ class AccountMove(models.Model):
                 "quantity": _decimal(line.quantity),
                 "unit_amount": _decimal(line.price_unit),
                 "discount": _decimal(line.discount),
-                "account_code": account.code,
-                "tax_type": rate.tax_type or None,
-                "tax_rate": _decimal(rate.effective_rate) if rate else None,
+                **setup.booking(account, rate),
                 "tracking": [],
                 "display_only": False,
                 **values,
@@ -393,10 +392,11 @@ class AccountMove(models.Model):
 
         data_lines = []
         for line in lines:
-            if line.display_type in ("line_section", "line_note"):
+            kind = line.display_type
+            if kind in ("line_section", "line_note"):
                 data_lines.append({"description": line.name or "", "display_only": True})
                 continue
-            if line.display_type != "product":
+            if kind != "product":
                 continue
             account = setup.account_for(line.product_id.categ_id, side)
             if not account:

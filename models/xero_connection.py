@@ -23,7 +23,7 @@ from ..xero import (
 from ..xero.client import REFRESH_MARGIN
 from ..xero.crypto import SecretCipher, SecretCipherError
 from ..xero.oauth import API_URL, IDENTITY_URL, LOGIN_URL, authorising_user, id_token_claims
-from .account_move import MappingProblem
+from .account_move import MappingProblem, _decimal
 
 APP_URL = "https://go.xero.com"
 XERO_HOSTS = {
@@ -987,6 +987,16 @@ class SendingSetup:
         return self.connection[REFERENCE_FIELDS[side]]
 
     @_once
+    def booking(self, account, rate):
+        """What a line booked to `account` with the Xero tax `rate` (possibly none) says of them
+        in the data of a document."""
+        return {
+            "account_code": account.code,
+            "tax_type": rate.tax_type or None,
+            "tax_rate": _decimal(rate.effective_rate) if rate else None,
+        }
+
+    @_once
     def unusable(self, account):
         """Why lines cannot go to `account` (see xero.account._xero_unusable), or None."""
         return account._xero_unusable()
@@ -1017,6 +1027,8 @@ class SendingSetup:
         """(problem, tracking): the Xero tracking options of an invoice line, from the mapped
         analytic accounts of its distribution. Xero takes active options only, one per category,
         two categories at most."""
+        if not self.mapped_options:
+            return None, []  # nothing is tracked in Xero
         options = {}
         for key in line.analytic_distribution or {}:
             for account_id in map(int, str(key).split(",")):
