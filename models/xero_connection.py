@@ -997,6 +997,11 @@ class SendingSetup:
         }
 
     @_once
+    def contact_id(self, partner):
+        """The ContactID of `partner` in Xero, if it is linked to one (see _xero_contact_link)."""
+        return self.connection._xero_contact_link(partner).contact_id or None
+
+    @_once
     def unusable(self, account):
         """Why lines cannot go to `account` (see xero.account._xero_unusable), or None."""
         return account._xero_unusable()
