@@ -425,9 +425,11 @@ class XeroMoveExport(models.Model):
 
         due, next_at, finished = self._committed(state)
         cron._notify_progress(done=done, remaining=due)
-        if due:
+        # Odoo's cron runner runs a job again by itself while it reports work done and work left
+        # (the progress above); otherwise (run by hand, or nothing done) it must be triggered.
+        if due and not (done and self.env.context.get("ir_cron_progress_id")):
             cron._trigger()
-        elif next_at:
+        elif next_at and not due:
             cron._trigger(at=next_at)
         for user in self.env["res.users"].browse(finished):
             user._bus_send(

@@ -149,6 +149,26 @@ class TestLimits(XeroSendCase):
         self.assertEqual(bill.xero_state, "sent")
         self.assertEqual(len(self.xero_documents()), 1)
 
+    def test_the_cron_runner_runs_the_queue_on_by_itself_without_a_trigger_per_batch(self):
+        self.connection.background_threshold = 1
+        bills = self.make_move() | self.make_move(ref="RUN-2") | self.make_move(ref="RUN-3")
+        self.send(bills)
+        cron = self.env.ref("account_xero_export.ir_cron_xero_send")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
+        # As Odoo's runner calls the job: with a progress record in its context.
+        _cron, progress = cron._add_progress()
+        Export = self.env["xero.move.export"]
+        Export.with_context(ir_cron_progress_id=progress.id)._cron_send_queued(1)
+        self.assertEqual((progress.done, progress.remaining), (1, 2))
+        self.assertEqual(
+            Trigger.search_count([("cron_id", "=", cron.id)]),
+            triggers,
+            "the runner runs it again while it reports work done and left",
+        )
+        Export._cron_send_queued(1)  # run by hand: nothing runs it again
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), triggers + 1)
+
     def test_a_selection_larger_than_a_batch_goes_to_the_background(self):
         self.connection.background_threshold = 2
         bills = self.make_move() | self.make_move(ref="BG-2") | self.make_move(ref="BG-3")
