@@ -33,9 +33,10 @@ BLOCKED_WAIT_SECONDS = 20
 
 class World:
     """The committed database, a sandbox, a company connected to its Australian organisation, and
-    an invoicing user without an e-mail address, who sends."""
+    an invoicing user without an e-mail address, who sends. `sandbox`: one already started (the
+    bench's, in a process of its own), rather than one in this process."""
 
-    def __init__(self, dbname):
+    def __init__(self, dbname, sandbox=None):
         self.dbname = dbname
         # Loading a registry with tests enabled would run the addons' at_install tests.
         test_enable = odoo.tools.config["test_enable"]
@@ -44,7 +45,7 @@ class World:
             self.registry = Registry(dbname)
         finally:
             odoo.tools.config["test_enable"] = test_enable
-        self.sandbox = SandboxServer(host="127.0.0.1", port=0).start()
+        self.sandbox = sandbox or SandboxServer(host="127.0.0.1", port=0).start()
         with self.env() as env:
             self._build(env)
 
