@@ -7,12 +7,14 @@ set theirs up (tests/committed.py). The bills are created first, outside what is
 process of its own (what creating them leaves in memory is not the export's peak); then a
 clerk sends them all (the list action, then the wizard's Send: more than one batch, so they are
 queued) and the background job runs, as the cron would, in this process, until the queue is empty.
+The sandbox runs in a process of its own (`python -m xero_sandbox`): it keeps every document and
+file it is sent, and this process's memory is to be Odoo's.
 
 Xero's limits are kept as they are (60 calls a minute, 5 at once, 5,000 a day) on both sides.
-What keeps the run short is time: Odoo (through freezegun) and the sandbox (in this process, it
-reads the same patched clock) share one clock that runs at real speed, and when nothing is due
-the clock jumps to the next document's next try, as if the cron had slept until then. `wall_s` is
-that clock's time from the user's click to the queue's end: real work plus skipped waits.
+What keeps the run short is time: Odoo (through freezegun) and the sandbox (told through its
+/_sandbox/clock) share one clock that runs at real speed, and when nothing is due the clock jumps
+to the next document's next try, as if the cron had slept until then. `wall_s` is that clock's
+time from the user's click to the queue's end: real work plus skipped waits.
 """
 
 import argparse
@@ -25,6 +27,7 @@ import sys
 import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import requests
 from freezegun import freeze_time
@@ -41,6 +44,7 @@ MINUTE, DAY = 60, 24 * 60 * 60
 # Odoo's ids, the sandbox's GUIDs and file names in paths: one endpoint whatever the document.
 GUID = re.compile(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=/|$)", re.I)
 FILE_NAME = re.compile(r"(/Attachments)/[^/]+$")
+ADDON_DIR = Path(__file__).resolve().parent.parent
 
 
 def scanned_pdf(size=10_000):
@@ -114,17 +118,47 @@ def create_bills(registry, tax, currency, count, attach):
     return ids
 
 
-class Clock:
-    """Odoo's and the sandbox's one clock (both read the patched datetime), at real speed but for
-    the waits it skips."""
+class SandboxProcess:
+    """The sandbox served by `python -m xero_sandbox` on a free port; what World asks of a sandbox
+    in this process (its url, reset, stop) goes through its control endpoints."""
 
     def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "xero_sandbox", "--port", "0"],
+            cwd=ADDON_DIR,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        # Its first line, once the port is bound: "Xero sandbox at http://127.0.0.1:<port>".
+        self.url = self.process.stdout.readline().split()[-1]
+
+    def control(self, path, **payload):
+        response = requests.post(f"{self.url}/_sandbox/{path}", json=payload, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self):
+        self.control("reset")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.process.stdout.close()
+
+
+class Clock:
+    """Odoo's clock (freezegun's patched datetime), at real speed but for the waits it skips, and
+    the sandbox's set to it and jumped with it."""
+
+    def __init__(self, sandbox):
+        self.sandbox = sandbox
         self.freezer = freeze_time(fields.Datetime.now(), tick=True)
         self.factory = None
         self.skipped = 0.0
 
     def __enter__(self):
         self.factory = self.freezer.start()
+        self.sandbox.control("clock", set=self.now().isoformat())
         # The set-up's calls (organisation, accounts, taxes) leave Xero's minute first.
         self.jump_to(self.now() + timedelta(seconds=MINUTE + 1))
         self.skipped = 0.0
@@ -140,12 +174,14 @@ class Clock:
         delta = (moment - fields.Datetime.now()).total_seconds()
         if delta > 0:
             self.factory.time_to_freeze += timedelta(seconds=delta)
+            # Both clocks run at real speed: moved by one delta, they stay together.
+            self.sandbox.control("clock", advance=delta)
             self.skipped += delta
 
 
 class Meter:
-    """CPU time of this thread (Odoo's: the sandbox answers from threads of its own) and SQL
-    queries, counted only while the export itself runs."""
+    """CPU time of this thread (Odoo's) and SQL queries, counted only while the export itself
+    runs."""
 
     def __init__(self):
         self.cpu = 0.0
@@ -179,9 +215,26 @@ def peak_rss_mb():
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def endpoint(entry):
-    path = FILE_NAME.sub(r"\1/{name}", GUID.sub("/{id}", entry["path"]))
-    return f"{entry['method']} {path.removeprefix('/api.xro/2.0/')}"
+class Requests:
+    """The requests the sandbox logged, counted as they are collected: its log is read and emptied
+    after each run (it keeps 5,000 entries), and nothing of an entry is kept but its count."""
+
+    def __init__(self, sandbox):
+        self.url = sandbox.url + "/_sandbox/requests"
+        self.api = Counter()  # Xero's endpoints, a document's ids and file names left out
+        self.refused = 0  # 429s, counted in self.api too
+        self.other = 0  # identity, connections
+
+    def collect(self):
+        for entry in requests.get(self.url, timeout=60).json()["requests"]:
+            path = entry["path"]
+            if not path.startswith("/api.xro/"):
+                self.other += 1
+                continue
+            path = FILE_NAME.sub(r"\1/{name}", GUID.sub("/{id}", path))
+            self.api[f"{entry['method']} {path.removeprefix('/api.xro/2.0/')}"] += 1
+            self.refused += entry["status"] == 429
+        requests.delete(self.url, timeout=60)
 
 
 def rate_limit_floor(calls, minute_limit, day_limit):
@@ -199,19 +252,13 @@ def rate_limit_floor(calls, minute_limit, day_limit):
     return starts[-1] if starts else 0.0
 
 
-def export(world, ids, meter, clock):
-    """The clerk's send, then the cron's runs until nothing is queued; the sandbox's log is read
-    (and emptied: it keeps 5,000 entries) after each run. Returns the requests made."""
-    url = world.sandbox.url + "/_sandbox/requests"
-    logged = []
-
-    def collect():
-        logged.extend(requests.get(url, timeout=60).json()["requests"])
-        requests.delete(url, timeout=60)
-
-    result = meter.run(lambda: world.send(ids))
-    assert not any(verdict == "failed" for verdict, _message in result.values()), result
-    collect()  # what the send made itself (all of it, when it is one batch)
+def export(world, ids, meter, clock, made):
+    """The clerk's send, then the cron's runs until nothing is queued, the requests each made
+    collected into `made` (Requests). Returns the number of runs."""
+    sent = meter.run(lambda: world.send(ids)).values()
+    failed = [message for verdict, message in sent if verdict == "failed"]
+    assert not failed, failed
+    made.collect()  # what the send made itself (all of it, when it is one batch)
     runs = 0
     while True:
         with world.env() as env:
@@ -224,12 +271,12 @@ def export(world, ids, meter, clock):
         if due:
             meter.run(lambda: run_cron(world))
             runs += 1
-            collect()
+            made.collect()
         elif next_try:
             clock.jump_to(next_try)
         else:
             break
-    return logged, runs
+    return runs
 
 
 def run_cron(world):
@@ -296,9 +343,10 @@ def main():
 
     odoo.tools.config["test_enable"] = False
 
-    world = World(args.database)
-    world.sandbox_tenant = seed.AU_TENANT_ID
+    sandbox = SandboxProcess()
     try:
+        world = World(args.database, sandbox)
+        world.sandbox_tenant = seed.AU_TENANT_ID
         world.fresh()
         with world.env() as env:
             connection = env["xero.connection"].browse(world.connection)
@@ -311,16 +359,17 @@ def main():
         requests.delete(world.sandbox.url + "/_sandbox/requests", timeout=10)
         reset_peak_rss()
         meter = Meter()
+        made = Requests(sandbox)
         real = time.perf_counter
-        with Clock() as clock:
+        with Clock(sandbox) as clock:
             began, real_began = clock.now(), real()
-            logged, runs = export(world, ids, meter, clock)
+            runs = export(world, ids, meter, clock, made)
             wall = (clock.now() - began).total_seconds()
             real_s = real() - real_began
-        api = [e for e in logged if e["path"].startswith("/api.xro/")]
-        admitted = [e for e in api if e["status"] != 429]
+        peak = peak_rss_mb()  # before the outcome: checking it reads all the documents at once
+        calls = made.api.total()
         floor = rate_limit_floor(
-            len(admitted), limits["minute_limit"], min(limits["day_limit"], daily_limit)
+            calls - made.refused, limits["minute_limit"], min(limits["day_limit"], daily_limit)
         )
         figures = outcome(world, ids, args.attach)
         print(
@@ -329,17 +378,17 @@ def main():
                     "n_documents": len(ids),
                     "documents_with_files": figures["documents_with_files"],
                     "api_calls": {
-                        "total": len(api),
-                        **dict(sorted(Counter(endpoint(e) for e in api).items())),
-                        "refused_429": len(api) - len(admitted),
-                        "other_requests": len(logged) - len(api),
+                        "total": calls,
+                        **dict(sorted(made.api.items())),
+                        "refused_429": made.refused,
+                        "other_requests": made.other,
                     },
                     "rate_limit_floor_s": round(floor, 1),
                     "wall_s": round(wall, 1),
                     "wall_over_floor": round(wall / floor, 3) if floor else None,
                     "odoo_cpu_ms_per_document": round(meter.cpu * 1000 / len(ids), 2),
                     "sql_queries_per_document": round(meter.queries / len(ids), 2),
-                    "peak_rss_mb": peak_rss_mb(),
+                    "peak_rss_mb": peak,
                     "duplicates": figures["duplicates"],
                     "failures": figures["failures"],
                     "attachments_missing": figures["attachments_missing"],
@@ -357,7 +406,7 @@ def main():
             flush=True,
         )
     finally:
-        world.sandbox.stop()
+        sandbox.stop()
 
 
 if __name__ == "__main__":
