@@ -207,10 +207,11 @@ class AccountMove(models.Model):
 
     # ------------------------------------------------------------------ review
 
-    def _xero_review(self, connection, action):
+    def _xero_review(self, connection, action, with_data=True):
         """What sending `self` with `action` would do, document by document, before any call
         to Xero: `{move: (verdict, reason, data)}` with verdict create, update, skip or blocked,
-        and `data` the plain data for the payload of those that go."""
+        and `data` the plain data for the payload of those that go (None without `with_data`:
+        kept for a whole selection, the data would grow memory with it)."""
         Export = self.env["xero.move.export"]
         # Searched: read through the documents, they would be read all at once, not by chunk.
         sending = Export.search([("move_id", "in", self.ids), ("state", "=", "sending")])
@@ -223,7 +224,9 @@ class AccountMove(models.Model):
             # selection.
             chunk.fetch(REVIEW_MOVE_FIELDS)
             chunk.line_ids.fetch(REVIEW_LINE_FIELDS)
-            review.update({move: move._xero_review_one(setup, action, busy) for move in chunk})
+            for move in chunk:
+                verdict, reason, data = move._xero_review_one(setup, action, busy)
+                review[move] = verdict, reason, data if with_data else None
             self.env.invalidate_all()
         return review
 

@@ -126,7 +126,7 @@ class XeroSendWizard(models.TransientModel):
         if connection.state != "connected":
             self.step = "connect"
             return
-        review = self.move_ids._xero_review(connection, self.action)
+        review = self.move_ids._xero_review(connection, self.action, with_data=False)
         self.write(
             {
                 "step": "review",
