@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL, format_datetime, split_every
 
 from ..xero import XeroError
 
@@ -37,6 +37,8 @@ ID_FIELDS = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
 NUMBERS_PER_LOOKUP = 25
 # Documents sent per run of the background job (one Xero request's worth).
 BACKGROUND_BATCH = 50
+# Export records queued at once (the rest of the selection is not held meanwhile).
+QUEUE_CHUNK = 500
 # Free calls in Xero's minute that a run sending documents waits for: a look-up of their
 # contacts, the creation of those missing, the documents, and a file.
 ROOM_TO_SEND = 4
@@ -303,17 +305,20 @@ class XeroMoveExport(models.Model):
         busy = self._is_busy(list(ids.values()))
         queued = [export_id for export_id in ids.values() if export_id not in busy]
 
+        values = {
+            "queued": True,
+            "queued_by_id": self.env.uid,
+            "next_try_at": fields.Datetime.now(),
+            "waiting_reason": _("Waiting for its turn."),
+            "attempts": 0,
+            "queued_steps_only": False,
+        }
+
         def work(env):
-            env[self._name].browse(queued).write(
-                {
-                    "queued": True,
-                    "queued_by_id": self.env.uid,
-                    "next_try_at": fields.Datetime.now(),
-                    "waiting_reason": _("Waiting for its turn."),
-                    "attempts": 0,
-                    "queued_steps_only": False,
-                }
-            )
+            # A chunk at a time, then forgotten: memory does not grow with the selection.
+            for chunk in split_every(QUEUE_CHUNK, queued):
+                env[self._name].browse(chunk).write(values)
+                env.invalidate_all()
 
         self._committed(work)
         self.env.ref("account_xero_export.ir_cron_xero_send")._trigger()
