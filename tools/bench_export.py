@@ -269,7 +269,7 @@ def export(world, ids, meter, clock, made):
             later = Export.search([("queued", "=", True)], order="next_try_at", limit=1)
             next_try = later.next_try_at
         if due:
-            meter.run(lambda: run_cron(world))
+            meter.run(cron_run(world))
             runs += 1
             made.collect()
         elif next_try:
@@ -279,9 +279,19 @@ def export(world, ids, meter, clock, made):
     return runs
 
 
-def run_cron(world):
+def cron_run(world):
+    """One run of the job as Odoo's cron runner makes it: with a progress record in its context
+    (made first, as the runner does, and not measured)."""
     with world.env(SUPERUSER_ID) as env:
-        env["xero.move.export"]._cron_send_queued()
+        _cron, progress = env.ref("account_xero_export.ir_cron_xero_send")._add_progress()
+        progress_id = progress.id
+
+    def run():
+        with world.env(SUPERUSER_ID) as env:
+            Export = env["xero.move.export"].with_context(ir_cron_progress_id=progress_id)
+            Export._cron_send_queued()
+
+    return run
 
 
 def outcome(world, ids, attach):
