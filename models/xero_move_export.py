@@ -362,10 +362,13 @@ class XeroMoveExport(models.Model):
             # review them all); documents to send go with them when their requests (contacts,
             # documents) and a file can go too.
             steps = batch.filtered(lambda e: e.state == "sent")
-            calls = len(steps) + ROOM_TO_SEND
-            if len(steps) == len(batch) or (steps and Limits._free_calls(tenant) < calls):
-                batch, calls = steps, len(steps)
-            until, why = Limits._waiting(tenant, calls)
+            if len(steps) == len(batch):
+                until, why = Limits._waiting(tenant, len(steps))
+            else:
+                until, why = Limits._waiting(tenant, len(steps) + ROOM_TO_SEND)
+                if until and steps:
+                    batch = steps
+                    until, why = Limits._waiting(tenant, len(steps))
             if connection.state != "connected" or until:
                 self._wait_for(connection, until, why)
                 continue

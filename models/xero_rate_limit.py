@@ -228,14 +228,6 @@ class XeroRateLimit(models.Model):
             return minute_full, limit_name(self.env, "minute")
         return None, None
 
-    @api.model
-    def _free_calls(self, tenant_id):
-        """How many calls to this organisation can be made now, as far as its row knows."""
-        row = self._row(tenant_id)
-        if row.blocked_until and row.blocked_until > fields.Datetime.now():
-            return 0
-        return max(MINUTE_LIMIT - _count(_recent(row.minute_calls_at, time.time(), MINUTE)), 0)
-
     def _row(self, tenant_id):
         return _Row(self.env, _select_row(self.env.cr, tenant_id) or dict.fromkeys(ROW_FIELDS))
 
