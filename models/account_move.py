@@ -212,6 +212,8 @@ class AccountMove(models.Model):
         to Xero: `{move: (verdict, reason, data)}` with verdict create, update, skip or blocked,
         and `data` the plain data for the payload of those that go (None without `with_data`:
         kept for a whole selection, the data would grow memory with it)."""
+        if not self:
+            return {}
         Export = self.env["xero.move.export"]
         # Searched: read through the documents, they would be read all at once, not by chunk.
         sending = Export.search([("move_id", "in", self.ids), ("state", "=", "sending")])
