@@ -82,8 +82,9 @@ class XeroMoveExport(models.Model):
     attachment_pending = fields.Boolean(help="The file still has to be attached in Xero.")
     allocation_pending = fields.Boolean(help="The credit note still has to be allocated in Xero.")
     queued_steps_only = fields.Boolean(
+        "Queued for Its File or Allocation",
         help="Queued only for what follows its send (its file, its allocation): it goes without "
-        "being reviewed again."
+        "being reviewed again.",
     )
 
     _sql_constraints = [
