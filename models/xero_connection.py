@@ -546,14 +546,7 @@ class XeroConnection(models.Model):
 
     def _xero_contact_link(self, partner):
         self.ensure_one()
-        links = self.partner_link_ids
-        # Asked for every document reviewed: the links by partner are made once per cursor (and
-        # again when the links are others), not gone through for each document.
-        memo = self.env.cr.cache.setdefault("xero_contact_links", {})
-        known = memo.get(self.id)
-        if not known or known[0] != links._ids:
-            known = memo[self.id] = (links._ids, {link.partner_id.id: link.id for link in links})
-        return links.browse(known[1].get(partner.id) or ())
+        return self.partner_link_ids.filtered(lambda link: link.partner_id == partner)[:1]
 
     def _deep_link(self, xero_type, xero_id):
         """Where a document of `xero_type` (ACCPAY, ACCREC, ...) is in Xero's web app."""
@@ -970,7 +963,19 @@ class SendingSetup:
             }
             for side, field in REFERENCE_FIELDS.items()
         }
-        self.mapped_rates = {m.tax_id: m.tax_rate_id for m in connection.tax_mapping_ids}
+        # Searched with their fields: read through the connection, each is two queries.
+        self.mapped_rates = {
+            m.tax_id: m.tax_rate_id
+            for m in self.env["xero.tax.mapping"].search_fetch(
+                [("connection_id", "=", connection.id)], ["tax_id", "tax_rate_id"]
+            )
+        }
+        self.contact_ids = {
+            link.partner_id.id: link.contact_id
+            for link in self.env["xero.partner.link"].search_fetch(
+                [("connection_id", "=", connection.id)], ["partner_id", "contact_id"]
+            )
+        }
         self.mapped_options = {
             m.analytic_account_id.id: m.option_id for m in connection.tracking_mapping_ids
         }
@@ -996,10 +1001,9 @@ class SendingSetup:
             "tax_rate": _decimal(rate.effective_rate) if rate else None,
         }
 
-    @_once
     def contact_id(self, partner):
-        """The ContactID of `partner` in Xero, if it is linked to one (see _xero_contact_link)."""
-        return self.connection._xero_contact_link(partner).contact_id or None
+        """The ContactID of `partner` in Xero, if it is linked to one."""
+        return self.contact_ids.get(partner.id) or None
 
     @_once
     def unusable(self, account):
