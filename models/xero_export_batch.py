@@ -149,26 +149,19 @@ class XeroExportBatch(models.Model):
             for move, (verdict, reason, data) in review.items()
             if verdict == "skip" and not data
         }
-        if background and skipped:
-            Export._committed(
-                lambda env: (
-                    env["xero.move.export"]
-                    .search(
-                        [("move_id", "in", list(skipped)), ("tenant_id", "=", connection.tenant_id)]
-                    )
-                    .write({"queued": False, "waiting_reason": False})
-                )
-            )
-        batch_id = Export._committed(
-            lambda env: (
-                env[self._name]
-                .create({"connection_id": connection.id, "action": action})
-                ._log(skipped)
-                .id
-            )
-        )
-        claims, busy = Export._claim(
-            connection, moves.browse([m.id for m in (*going, *blocked, *follow_up)])
+
+        def record(env):
+            """This send's batch, logging what it skips; in the background, what is skipped
+            leaves the queue."""
+            if background and skipped:
+                env["xero.move.export"].search(
+                    [("move_id", "in", list(skipped)), ("tenant_id", "=", connection.tenant_id)]
+                ).write({"queued": False, "waiting_reason": False})
+            batch = env[self._name].create({"connection_id": connection.id, "action": action})
+            return batch._log(skipped).id
+
+        claims, busy, batch_id = Export._claim(
+            connection, moves.browse([m.id for m in (*going, *blocked, *follow_up)]), record
         )
         run = _Run(self, connection, batch_id, claims, background, update_status)
         try:

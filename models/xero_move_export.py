@@ -125,13 +125,14 @@ class XeroMoveExport(models.Model):
     # ------------------------------------------------------------------ claims
 
     @api.model
-    def _claim(self, connection, moves):
+    def _claim(self, connection, moves, then=None):
         """Claim `moves` for sending to `connection`'s organisation.
 
-        Returns ({move id: claim}, {move id: why it is busy}). A claim is a dict: export (id),
-        previous (state before the claim: "uncertain" also for a claim left by a dead worker),
-        xero_id, version, attempt, error. Committed before it returns; the advisory locks are
-        held by this transaction until it ends.
+        Returns ({move id: claim}, {move id: why it is busy}, what `then(env)` returned: the
+        caller's own record of the send, made in the claim's transaction). A claim is a dict:
+        export (id), previous (state before the claim: "uncertain" also for a claim left by a
+        dead worker), xero_id, version, attempt, error. Committed before it returns; the advisory
+        locks are held by this transaction until it ends.
         """
         tenant = connection.tenant_id
         ids = self._export_ids(connection, moves)
@@ -175,7 +176,7 @@ class XeroMoveExport(models.Model):
                 move_id: env[self._name].browse(export_id)._busy_message()
                 for move_id, export_id in busy_ids.items()
             }
-            return claims, busy
+            return claims, busy, then(env) if then else None
 
         _logger.debug("Xero export: claiming %s documents for %s", len(locked), tenant)
         return self._committed(claim)
