@@ -19,6 +19,31 @@ INVOICES = "/api.xro/2.0/Invoices"
 HOLD_TIMEOUT = 20
 
 
+def _two_workers_at_once(fresh, **run):
+    """Two workers run the queue's job (with `run`) at once: each one's invoices request is held
+    at Xero until both are in flight."""
+    fresh.control("faults", hold={"when": "request", "path_prefix": INVOICES})
+    errors = []
+
+    def worker():
+        try:
+            with fresh.env() as env:
+                env["xero.move.export"]._cron_send_queued(**run)
+        except Exception as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=worker) for _n in range(2)]
+    try:
+        for thread in workers:
+            thread.start()
+        assert fresh.control("faults", await_held=2, timeout=HOLD_TIMEOUT)["await_held"]
+    finally:
+        _release(fresh)
+        for thread in workers:
+            thread.join(timeout=60)
+    assert errors == []
+
+
 def _release(world):
     world.control("faults", hold=False)
 
@@ -207,27 +232,7 @@ def test_the_rotate_command_moves_every_secret_to_the_first_key(fresh, tmp_path)
 def test_two_workers_drain_one_queue_each_document_once(fresh):
     bills = fresh.bills("Queue Drinks Co", 60, "QUE")
     assert {verdict for verdict, _m in fresh.send(bills).values()} == {"create"}, "queued"
-    # Each worker's invoices request is held at Xero until both are in flight at once.
-    fresh.control("faults", hold={"when": "request", "path_prefix": INVOICES})
-    errors = []
-
-    def worker():
-        try:
-            with fresh.env() as env:
-                env["xero.move.export"]._cron_send_queued()
-        except Exception as exc:
-            errors.append(exc)
-
-    workers = [threading.Thread(target=worker) for _n in range(2)]
-    try:
-        for thread in workers:
-            thread.start()
-        assert fresh.control("faults", await_held=2, timeout=HOLD_TIMEOUT)["await_held"]
-    finally:
-        _release(fresh)
-        for thread in workers:
-            thread.join(timeout=60)
-    assert errors == []
+    _two_workers_at_once(fresh)
     sizes = [len(e["body"]["Invoices"]) for e in fresh.requests(INVOICES, "PUT")]
     assert len(sizes) == 2 and sum(sizes) == 60, f"each worker took its own documents: {sizes}"
     fresh.drain()
@@ -274,27 +279,8 @@ def test_two_workers_attach_files_at_once_counting_each_call_once(fresh):
         return [e for e in response.json()["requests"] if e["path"].startswith("/api.xro/")]
 
     counted, made = day_calls(), len(xero_calls())
-    # Both workers' invoices are held at Xero until both are in flight: their files follow at once.
-    fresh.control("faults", hold={"when": "request", "path_prefix": INVOICES})
-    errors = []
-
-    def worker():
-        try:
-            with fresh.env() as env:
-                env["xero.move.export"]._cron_send_queued(batch_size=15)
-        except Exception as exc:
-            errors.append(exc)
-
-    workers = [threading.Thread(target=worker) for _n in range(2)]
-    try:
-        for thread in workers:
-            thread.start()
-        assert fresh.control("faults", await_held=2, timeout=HOLD_TIMEOUT)["await_held"]
-    finally:
-        _release(fresh)
-        for thread in workers:
-            thread.join(timeout=60)
-    assert errors == []
+    # Both workers' invoices are in flight at once: their files follow at once too.
+    _two_workers_at_once(fresh, batch_size=15)
     sizes = sorted(len(e["body"]["Invoices"]) for e in fresh.requests(INVOICES, "PUT"))
     assert sizes == [15, 15], f"each worker sent its own documents: {sizes}"
     fresh.drain()
