@@ -283,7 +283,7 @@ class AccountMove(models.Model):
                 ),
                 None,
             )
-        problem, data = self._xero_document_data(connection, setup)
+        problem, data = self._xero_document_data(setup)
         if problem:
             return "blocked", problem, None
         try:
@@ -308,11 +308,11 @@ class AccountMove(models.Model):
             )
         return "create", "", data
 
-    def _xero_document_data(self, connection, setup=None):
+    def _xero_document_data(self, setup):
         """(problem, data): the plain data of this document for xero.payloads, or a sentence
-        saying what to fix first. `setup`: the connection's sending setup, made once by a
-        caller that makes the data of many documents."""
-        setup = setup or connection._xero_sending_setup()
+        saying what to fix first. `setup`: its connection's sending setup, made once for all
+        the documents of a review."""
+        connection = setup.connection
         partner = self.commercial_partner_id
         if not (partner.name or "").strip():
             return _("The partner has no name: give it one."), None

@@ -89,13 +89,13 @@ class TestCurrencyRate(XeroAmountsCase):
     def test_no_rate_when_odoo_keeps_its_books_in_another_currency(self):
         usd_bill = self.make_move(currency_id=self.usd.id)
         aud_bill = self.make_move()
-        _problem, data = usd_bill._xero_document_data(self.connection)
+        _problem, data = usd_bill._xero_document_data(self.connection._xero_sending_setup())
         self.assertEqual(data["currency_rate"], Decimal("0.625"))
         # Were the organisation's base currency USD, the company's books (AUD) would hold no
         # amounts in it for Xero's to equal: Xero's rate goes.
         self.connection.base_currency = "USD"
         for move in usd_bill | aud_bill:
-            _problem, data = move._xero_document_data(self.connection)
+            _problem, data = move._xero_document_data(self.connection._xero_sending_setup())
             self.assertIsNone(data["currency_rate"])
 
     def test_changing_odoos_rate_changes_the_document(self):

@@ -32,7 +32,7 @@ class TestMigration(XeroSendCase):
 
     def test_sent_changed_and_failed_documents_carry_over(self):
         sent, changed, failed, untouched = (self.make_move(ref=f"MIG-{n}") for n in range(4))
-        _problem, data = sent._xero_document_data(self.connection)
+        _problem, data = sent._xero_document_data(self.connection._xero_sending_setup())
         version = self.env["xero.export.batch"]._version(data)
         self.env.flush_all()
         self.env.cr.execute(ADD_OLD_COLUMNS)
@@ -139,7 +139,7 @@ class TestMigration(XeroSendCase):
         script.migrate(self.env.cr, "18.0.1.1.0")
         self.env.invalidate_all()
 
-        _problem, data = unchanged._xero_document_data(self.connection)
+        _problem, data = unchanged._xero_document_data(self.connection._xero_sending_setup())
         self.assertEqual(
             unchanged.xero_export_id.version, self.env["xero.export.batch"]._version(data)
         )

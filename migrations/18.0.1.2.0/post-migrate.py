@@ -17,11 +17,14 @@ from odoo.addons.account_xero_export.xero.payloads import PayloadError
 def migrate(cr, version):
     env = api.Environment(cr, SUPERUSER_ID, {})
     exports = env["xero.move.export"].search([("state", "=", "sent"), ("changed", "=", False)])
+    setups = {}  # {connection: its sending setup, read once}
     for export in exports:
         connection = export.connection_id
         if export.tenant_id != connection.tenant_id:
             continue  # the company is connected to another organisation now
-        problem, data = export.move_id._xero_document_data(connection)
+        if connection not in setups:
+            setups[connection] = connection._xero_sending_setup()
+        problem, data = export.move_id._xero_document_data(setups[connection])
         if problem:
             continue
         try:
