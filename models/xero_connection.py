@@ -568,9 +568,13 @@ class XeroConnection(models.Model):
     def _app_url(self, name):
         return checked_xero_url(name, server_setting(name) or self.sudo()[name])
 
-    def _oauth(self):
+    def _oauth(self, secrets=None):
+        """The Xero app of this connection; `secrets`: its decrypted secrets, when the caller has
+        read them already."""
         self.ensure_one()
-        secret = server_setting("client_secret") or self._secrets().get(self.id, {}).get("client")
+        if secrets is None:
+            secrets = self._secrets().get(self.id, {})
+        secret = server_setting("client_secret") or secrets.get("client")
         scopes = LEGACY_SCOPES if self.sudo().scope_mode == "broad" else DEFAULT_SCOPES
         try:
             return XeroOAuth(
@@ -594,8 +598,12 @@ class XeroConnection(models.Model):
     def _client(self):
         """A client for this connection's organisation; refreshed tokens are stored at once."""
         self.ensure_one()
+        # The client secret and the token in one read; the token is remembered as _read_token
+        # does, unless this transaction already knows a fresher one.
+        secrets = self._secrets().get(self.id, {})
+        self._token_memo().setdefault(self.id, secrets.get("token"))
         return XeroClient(
-            self._oauth(),
+            self._oauth(secrets),
             self._read_token,
             refresher=self._refresh_token,
             on_refused=self._mark_reauth,
