@@ -323,8 +323,12 @@ class XeroMoveExport(models.Model):
                 env.invalidate_all()
 
         self._committed(work)
-        self.env.ref("account_xero_export.ir_cron_xero_send")._trigger()
+        self._queue_job()._trigger()
         return len(queued)
+
+    def _queue_job(self):
+        """The cron that runs the queue."""
+        return self.env.ref("account_xero_export.ir_cron_xero_send")
 
     @api.model
     def _cron_send_queued(self, batch_size=BACKGROUND_BATCH):
@@ -414,7 +418,6 @@ class XeroMoveExport(models.Model):
 
     def _after_queue_run(self, done):
         """Progress for the cron, the next run, and a word to whoever's queue is now empty."""
-        cron = self.env.ref("account_xero_export.ir_cron_xero_send")
 
         def state(env):
             # One statement, as it runs after every batch.
@@ -434,13 +437,14 @@ class XeroMoveExport(models.Model):
             return due, next_at, sorted(finished)
 
         due, next_at, finished = self._committed(state)
-        cron._notify_progress(done=done, remaining=due)
+        # The progress is the runner's (in the context): no need to read the cron for it.
+        self.env["ir.cron"]._notify_progress(done=done, remaining=due)
         # Odoo's cron runner runs a job again by itself while it reports work done and work left
         # (the progress above); otherwise (run by hand, or nothing done) it must be triggered.
         if due and not (done and self.env.context.get("ir_cron_progress_id")):
-            cron._trigger()
+            self._queue_job()._trigger()
         elif next_at and not due:
-            cron._trigger(at=next_at)
+            self._queue_job()._trigger(at=next_at)
         for user in self.env["res.users"].browse(finished):
             user._bus_send(
                 "simple_notification",
