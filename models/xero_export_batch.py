@@ -97,12 +97,22 @@ class XeroExportBatch(models.Model):
     # ------------------------------------------------------------------ the send
 
     @api.model
-    def _send(self, connection, moves, action, background=False, update_status=KEEP_STATUS):
+    def _send(
+        self,
+        connection,
+        moves,
+        action,
+        background=False,
+        update_status=KEEP_STATUS,
+        follow_up=None,
+    ):
         """Send `moves` with `action`; return one result per document: `{"move_id", "result",
         "message", "url"}`, result being created, updated, skipped, failed or queued (it waits
         for Xero's limits, or for a failure that may pass, and goes by itself later).
         `background`: run by the queue's job, which these documents leave when done (and which
-        gets no results back).
+        gets no results back). `follow_up`: those of `moves` in Xero already, queued only for
+        what follows their send (a file that waited for Xero's next minute, an allocation): they
+        are not reviewed again.
 
         New documents get the connection's status in Xero; documents already there keep the
         status they have, or get `update_status` when it is one (see _Run.check_updates).
@@ -120,22 +130,7 @@ class XeroExportBatch(models.Model):
                     company=connection.company_id.name,
                 )
             )
-        follow_up = moves.browse()
-        if background:
-            # In Xero already, queued only for what follows the send (a file that waited for
-            # Xero's next minute, an allocation): not reviewed again.
-            follow_up = moves.browse(
-                self.env["xero.move.export"]
-                .search(
-                    [
-                        ("move_id", "in", moves.ids),
-                        ("tenant_id", "=", connection.tenant_id),
-                        ("state", "=", "sent"),
-                        ("queued_steps_only", "=", True),
-                    ]
-                )
-                .move_id.ids
-            )
+        follow_up = moves & follow_up if follow_up else moves.browse()
         review = (moves - follow_up)._xero_review(connection, action)
         going = {move: data for move, (_v, _r, data) in review.items() if data}
         blocked = {

@@ -379,7 +379,13 @@ class XeroMoveExport(models.Model):
                 self._wait_for(connection, until, why)
                 continue
             self.env["xero.export.batch"].with_user(user or self.env.user)._send(
-                connection, batch.move_id, "retry", background=True
+                connection,
+                batch.move_id,
+                "retry",
+                background=True,
+                follow_up=batch.filtered(
+                    lambda e: e.state == "sent" and e.queued_steps_only
+                ).move_id,
             )
             done += len(batch)
             # The minute's calls spent: the rest of the queue learns it now, not in a run of its
