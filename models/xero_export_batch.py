@@ -805,11 +805,8 @@ class _Run:
                 "xero_number": number,
                 "xero_status": element.get("Status"),
                 "xero_url": self.connection._deep_link(XERO_TYPES[move.move_type], xero_id),
-                "last_sent": fields.Datetime.now(),
                 "warning": warning or False,
                 "version": version,
-                "attempt": False,
-                **UNQUEUED,
             }
             if created:
                 sent[move.id].update(
@@ -826,7 +823,10 @@ class _Run:
             )
             claim.update(xero_id=xero_id, status=element.get("Status"), sent=True)
         if sent:
-            self.transition("sent", sent, results, notes=notes)
+            # Written once for all: each value written costs the ORM as much for one record as
+            # for the whole request's.
+            common = {"last_sent": fields.Datetime.now(), "attempt": False, **UNQUEUED}
+            self.transition("sent", sent, results, notes=notes, common=common)
         if failed:
             self.fail(failed, needs_fix=True, details=details)
 

@@ -263,9 +263,10 @@ class XeroMoveExport(models.Model):
             common.update(error=False, error_details=False, needs_fix=False)
         # Written where it changes only: each write of it recomputes (and rewrites) the Xero
         # state of the documents. What all have in common is written once for all.
-        self.filtered(lambda export: export.state != state).write({"state": state})
+        changing = self.filtered(lambda export: export.state != state)
+        changing.write({"state": state, **common})
         if common:
-            self.write(common)
+            (self - changing).write(common)
         for export in self:
             if (per_record or {}).get(export.id):
                 export.write(per_record[export.id])
