@@ -220,16 +220,18 @@ class AccountMove(models.Model):
         busy = Export.browse(Export._is_busy(sending.ids))
         setup = connection._xero_sending_setup()
         review = {}
-        for chunk in split_every(REVIEW_CHUNK, self.ids, self.browse):
+        for index, chunk in enumerate(split_every(REVIEW_CHUNK, self.ids, self.browse)):
             # What the documents' data is made of, read for a chunk at once (see
-            # REVIEW_MOVE_FIELDS), then forgotten, so that memory does not grow with the
-            # selection.
+            # REVIEW_MOVE_FIELDS), then forgotten when the next chunk comes, so that memory
+            # does not grow with the selection. The last chunk is kept: a send reads its
+            # documents and connection again (a batch of the queue is one chunk).
+            if index:
+                self.env.invalidate_all()
             chunk.fetch(REVIEW_MOVE_FIELDS)
             chunk.line_ids.fetch(REVIEW_LINE_FIELDS)
             for move in chunk:
                 verdict, reason, data = move._xero_review_one(setup, action, busy)
                 review[move] = verdict, reason, data if with_data else None
-            self.env.invalidate_all()
         return review
 
     def _xero_review_one(self, setup, action, busy):
