@@ -189,7 +189,13 @@ class XeroExportBatch(models.Model):
         """Add `results` ({move id: (result, message)}) to this batch; returns the batch."""
         self.env["xero.export.line"].create(
             [
-                {"batch_id": self.id, "move_id": move_id, "result": result, "message": message}
+                {
+                    "batch_id": self.id,
+                    "company_id": self.company_id.id,
+                    "move_id": move_id,
+                    "result": result,
+                    "message": message,
+                }
                 for move_id, (result, message) in results.items()
             ]
         )
@@ -290,6 +296,7 @@ class _Run:
                 [
                     {
                         "batch_id": self.batch_id,
+                        "company_id": self.connection.company_id.id,
                         "move_id": move_id,
                         "result": result,
                         "message": message or "",
@@ -990,7 +997,9 @@ class XeroExportLine(models.Model):
     _order = "id"
 
     batch_id = fields.Many2one("xero.export.batch", required=True, ondelete="cascade")
-    company_id = fields.Many2one(related="batch_id.company_id", store=True, precompute=True)
+    # Its batch's, given when it is made: a precomputed related field makes a new record per line
+    # to compute it, which cost as much as the rest of the line (a line per document sent).
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     move_id = fields.Many2one("account.move", required=True, ondelete="cascade")
     result = fields.Selection(
         [
