@@ -796,6 +796,7 @@ class _Run:
         """What Xero said of each document of one request, recorded together."""
         sent, failed, details = {}, {}, {}
         results, notes = {}, {}
+        what = {True: _("Created"), False: _("Updated")}  # translated once, not per document
         for (move, _payload, version, warnings), element in zip(items, answer, strict=True):
             if _has_errors(element):
                 messages = validation_messages(element)
@@ -823,7 +824,7 @@ class _Run:
             results[move.id] = ("created" if created else "updated", warning, xero_id)
             notes[move.id] = _(
                 "%(what)s in Xero (%(org)s) as %(number)s, %(status)s.",
-                what=_("Created") if created else _("Updated"),
+                what=what[created],
                 org=self.connection.organisation_name,
                 number=number or xero_id,
                 status=element.get("Status"),
