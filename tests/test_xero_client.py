@@ -1,10 +1,13 @@
-"""Unit tests of the pure-Python Xero client: HTTP is answered by `responses`, no Odoo needed."""
+"""Unit tests of the pure-Python Xero client: HTTP is answered by `responses` (or, where the
+transport itself is tested, by a server on loopback), no Odoo needed."""
 
 import base64
 import datetime
 import hashlib
+import http.server
 import json
 import os
+import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -383,6 +386,70 @@ def test_proxies_and_ca_bundle_come_from_the_environment(mocked, store, monkeypa
     assert api_call["proxies"]["https"] == "http://proxy.example:3128"
     assert "https" not in identity_call["proxies"]
     assert api_call["verify"] == identity_call["verify"] == "/etc/ssl/company-ca.pem"
+
+
+@pytest.fixture
+def loopback_servers():
+    """Two real HTTP servers on loopback, answering `{}` to everything: for each, its port and
+    the request lines it received."""
+    servers = []
+    for _ in range(2):
+        lines = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            received = lines
+
+            def answer(self):
+                self.received.append(self.requestline)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_GET = do_POST = answer
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread, lines))
+    yield [(server.server_port, lines) for server, _thread, lines in servers]
+    for server, thread, _lines in servers:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_each_host_keeps_its_proxy_call_after_call(loopback_servers, monkeypatch):
+    # Through the real transport, which keeps each host's connection pool: the API host goes
+    # through the proxy (asked for the absolute URL), the identity host, listed in NO_PROXY,
+    # straight to itself.
+    (proxy_port, proxied), (identity_port, direct) = loopback_servers
+    for name in ("ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy_port}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    xero_oauth = oauth.XeroOAuth(
+        CLIENT_ID,
+        SECRET,
+        api_url="http://localhost:9",
+        identity_url=f"http://127.0.0.1:{identity_port}",
+    )
+    for _ in range(2):
+        xero_oauth.get_connections("at-1")
+        xero_oauth.revoke_token("rt-1")
+    # Closed, the session opens new connections on the next calls.
+    xero_oauth.session.close()
+    xero_oauth.get_connections("at-1")
+    xero_oauth.revoke_token("rt-1")
+    assert proxied == ["GET http://localhost:9/connections HTTP/1.1"] * 3
+    assert direct == ["POST /connect/revocation HTTP/1.1"] * 3
 
 
 def test_tracking_categories_are_read_archived_ones_included(mocked, xero):
