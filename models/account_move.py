@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import split_every
 
-from ..xero.payloads import PayloadError
+from ..xero.payloads import PayloadError, document_payload
 
 _logger = logging.getLogger(__name__)
 
@@ -209,9 +209,10 @@ class AccountMove(models.Model):
 
     def _xero_review(self, connection, action, with_data=True):
         """What sending `self` with `action` would do, document by document, before any call
-        to Xero: `{move: (verdict, reason, data)}` with verdict create, update, skip or blocked,
-        and `data` the plain data for the payload of those that go (None without `with_data`:
-        kept for a whole selection, the data would grow memory with it)."""
+        to Xero: `{move: (verdict, reason, data, version)}` with verdict create, update, skip or
+        blocked, `data` the plain data for the payload of those that go and `version` theirs
+        (both None without `with_data`: kept for a whole selection, the data would grow memory
+        with it, and a verdict needs no version of a document Xero does not have)."""
         if not self:
             return {}
         Export = self.env["xero.move.export"]
@@ -230,26 +231,25 @@ class AccountMove(models.Model):
             chunk.fetch(REVIEW_MOVE_FIELDS)
             chunk.line_ids.fetch(REVIEW_LINE_FIELDS)
             for move in chunk:
-                verdict, reason, data = move._xero_review_one(setup, action, busy)
-                review[move] = verdict, reason, data if with_data else None
+                review[move] = move._xero_review_one(setup, action, busy, with_data)
         return review
 
-    def _xero_review_one(self, setup, action, busy):
+    def _xero_review_one(self, setup, action, busy, with_data):
         self.ensure_one()
         connection = setup.connection
         if self.move_type not in XERO_TYPES:
-            return "skip", _("Not an invoice, bill or credit note."), None
+            return "skip", _("Not an invoice, bill or credit note."), None, None
         if self.move_type not in ACTION_MOVE_TYPES[action]:
             other = (
                 _("Send to Xero as Credit Note")
                 if action == "invoice"
                 else _("Send to Xero as Invoice")
             )
-            return "skip", _("Does not fit this action: use %(other)s.", other=other), None
+            return "skip", _("Does not fit this action: use %(other)s.", other=other), None, None
         if self.state == "draft":
-            return "skip", _("Draft: post it first."), None
+            return "skip", _("Draft: post it first."), None, None
         if self.state == "cancel":
-            return "skip", _("Cancelled."), None
+            return "skip", _("Cancelled."), None, None
         if self.company_id != connection.company_id:
             return (
                 "skip",
@@ -257,6 +257,7 @@ class AccountMove(models.Model):
                     "Belongs to %(company)s: switch to that company to send it.",
                     company=self.company_id.name,
                 ),
+                None,
                 None,
             )
         exports = self.xero_export_ids
@@ -273,9 +274,10 @@ class AccountMove(models.Model):
                     org=connection.organisation_name,
                 ),
                 None,
+                None,
             )
         if export in busy:
-            return "skip", export._busy_message(), None
+            return "skip", export._busy_message(), None, None
         if export.xero_status in SETTLED_STATUSES:
             return (
                 "blocked",
@@ -284,21 +286,30 @@ class AccountMove(models.Model):
                     status=export.xero_status.capitalize(),
                 ),
                 None,
+                None,
             )
         problem, data = self._xero_document_data(setup)
         if problem:
-            return "blocked", problem, None
+            return "blocked", problem, None, None
         try:
-            version = self.env["xero.export.batch"]._version(data)
+            payload = document_payload(data)
         except PayloadError as exc:
-            return "blocked", exc.message, None
+            return "blocked", exc.message, None, None
+        # Made from that payload, for a document Xero has (whether it changed) and for the run
+        # that sends it.
+        version = (
+            self.env["xero.export.batch"]._version(data, payload)
+            if export.xero_id or with_data
+            else None
+        )
+        goes = (data, version) if with_data else (None, None)
         uncertain = export.state in ("uncertain", "sending")
         if export.xero_id:
             if export.version == version and not uncertain:
                 # Claimed all the same when its file or allocation is still to be done.
                 steps = export.attachment_pending or export.allocation_pending
-                return "skip", _("Already in Xero, unchanged."), data if steps else None
-            return "update", _("Changed since sent: updated in Xero."), data
+                return "skip", _("Already in Xero, unchanged."), *(goes if steps else (None, None))
+            return "update", _("Changed since sent: updated in Xero."), *goes
         if uncertain:
             return (
                 "create",
@@ -306,9 +317,9 @@ class AccountMove(models.Model):
                     "Xero's answer to its last send was lost: Xero is asked first whether it "
                     "has it, and it is linked rather than created twice."
                 ),
-                data,
+                *goes,
             )
-        return "create", "", data
+        return "create", "", *goes
 
     def _xero_document_data(self, setup):
         """(problem, data): the plain data of this document for xero.payloads, or a sentence

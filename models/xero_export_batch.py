@@ -22,9 +22,8 @@ from ..xero.payloads import (
     PayloadError,
     batches,
     contact_payload,
-    document_payload,
+    document_payload_and_warnings,
     document_version,
-    document_warnings,
     needs_unitdp4,
     oversized,
     wrapper_for,
@@ -132,16 +131,19 @@ class XeroExportBatch(models.Model):
             )
         follow_up = moves & follow_up if follow_up else moves.browse()
         review = (moves - follow_up)._xero_review(connection, action)
-        going = {move: data for move, (_v, _r, data) in review.items() if data}
+        going = {move: data for move, (_v, _r, data, _n) in review.items() if data}
+        versions = {move.id: version for move, (_v, _r, data, version) in review.items() if data}
         blocked = {
-            move: reason for move, (verdict, reason, _d) in review.items() if verdict == "blocked"
+            move: reason
+            for move, (verdict, reason, _d, _n) in review.items()
+            if verdict == "blocked"
         }
         (moves.browse([move.id for move in going]) | follow_up).check_access("write")
         self.env.flush_all()
         Export = self.env["xero.move.export"]
         skipped = {
             move.id: ("skipped", reason)
-            for move, (verdict, reason, data) in review.items()
+            for move, (verdict, reason, data, _n) in review.items()
             if verdict == "skip" and not data
         }
 
@@ -158,7 +160,7 @@ class XeroExportBatch(models.Model):
         claims, busy, batch_id = Export._claim(
             connection, moves.browse([m.id for m in (*going, *blocked, *follow_up)]), record
         )
-        run = _Run(self, connection, batch_id, claims, background, update_status)
+        run = _Run(self, connection, batch_id, claims, background, update_status, versions)
         try:
             run.log({move_id: ("skipped", message) for move_id, message in busy.items()})
             run.fail(
@@ -202,10 +204,11 @@ class XeroExportBatch(models.Model):
         return self
 
     @api.model
-    def _version(self, data):
+    def _version(self, data, payload=None):
         """What identifies a version of a document: what it says, not where Odoo is, the status
-        it is sent with or the contact Xero knows (see xero.payloads.document_version)."""
-        return document_version(data)
+        it is sent with or the contact Xero knows (see xero.payloads.document_version, and for
+        `payload`, one built already)."""
+        return document_version(data, payload)
 
     @api.model
     def _plain(self, error):
@@ -253,7 +256,9 @@ class _Run:
     """One send of claimed documents: every step records what it learnt at once, through the
     export records' one transition."""
 
-    def __init__(self, batch_model, connection, batch_id, claims, background, update_status):
+    def __init__(
+        self, batch_model, connection, batch_id, claims, background, update_status, versions
+    ):
         self.model = batch_model
         # _() finds the language through `self.env` of its caller: without it, every message of
         # a run outside a request (the cron) logs a warning with its stack and stays English.
@@ -267,14 +272,9 @@ class _Run:
         # After an error that will not pass during this run: the error; what remains waits
         # (a limit, Xero unreachable) or fails (refused authorisation).
         self.stop = None
-        self.versions = {}  # {move id: version}, see version()
-
-    def version(self, move, data):
-        """`move`'s version, made once per run: what the steps add to its data (its contact's
-        id, its id and status in Xero) is not part of it."""
-        if move.id not in self.versions:
-            self.versions[move.id] = self.model._version(data)
-        return self.versions[move.id]
+        # {move id: version} of the documents that go, made by their review: what the steps
+        # add to their data (the contact's id, the id and status in Xero) is not part of it.
+        self.versions = versions
 
     @functools.cached_property
     def client(self):
@@ -489,7 +489,7 @@ class _Run:
             document = found[export_id]
             if not document:
                 continue
-            version = self.version(move, going[move])
+            version = self.versions[move.id]
             unchanged = claim["attempt"]["version"] == version
             self.Export._committed(
                 lambda env, e=export_id, d=document, u=unchanged: (
@@ -512,9 +512,9 @@ class _Run:
         between the review and the claim): then nothing goes."""
         unchanged = [
             move
-            for move, data in going.items()
+            for move in going
             if self.claims[move.id]["xero_id"]
-            and self.claims[move.id]["version"] == self.version(move, data)
+            and self.claims[move.id]["version"] == self.versions[move.id]
         ]
         self.sent_already(unchanged, _("Already in Xero, unchanged."))
         for move, data in going.items():
@@ -611,13 +611,11 @@ class _Run:
         payloads, failures = {}, {}
         for move, data in going.items():
             try:
-                payloads[move] = (
-                    document_payload(data),
-                    self.version(move, data),
-                    document_warnings(data),
-                )
+                payload, warnings = document_payload_and_warnings(data)
             except PayloadError as exc:
                 failures[move.id] = exc.message
+                continue
+            payloads[move] = payload, self.versions[move.id], warnings
         if failures:
             self.fail(failures, needs_fix=True)
         return payloads

@@ -49,6 +49,13 @@ def build(doc):
     return payload
 
 
+def reported(doc):
+    """The warnings of building `doc`, checking that the same pass gives `build`'s payload."""
+    payload, warnings = payloads.document_payload_and_warnings(doc)
+    assert payload == build(doc)
+    return warnings
+
+
 def make_line(**values):
     line = {
         "description": "Coopers Pale Ale 24x375ml",
@@ -393,13 +400,13 @@ def test_display_only_lines_carry_only_their_description():
     assert lines[1]["AccountCode"] == "310"
     assert lines[2] == {"Description": "Delivered Tuesday\nback door"}
     assert len(lines) == 3
-    assert payloads.document_warnings(doc) == []
+    assert reported(doc) == []
 
 
 def test_a_line_without_description_is_sent_as_a_dash_and_reported():
     doc = make_doc(make_line(description=None), make_line(description=" \n "))
     assert [li["Description"] for li in build(doc)["LineItems"]] == ["-", "-"]
-    assert payloads.document_warnings(doc) == [
+    assert reported(doc) == [
         "BILL/2026/11/0001: line 1 has no description; it was sent as '-'.",
         "BILL/2026/11/0001: line 2 has no description; it was sent as '-'.",
     ]
@@ -420,7 +427,7 @@ def test_descriptions_over_4000_characters_are_cut_and_reported():
     assert kept == exact
     assert cut == long[:3999] + "…"
     assert len(cut) == 4000
-    assert payloads.document_warnings(doc) == [
+    assert reported(doc) == [
         "BILL/2026/11/0001: line 2's description is 5,399 characters long; Xero takes 4,000, "
         "so it was cut to 4,000 ending with '…'."
     ]
@@ -452,13 +459,13 @@ def test_non_ascii_and_emoji_pass_through_untouched():
     assert only_line(payload)["Tracking"] == [{"Name": "Lieu", "Option": "Zürich 🏔"}]
     body = requests.Request("PUT", "https://x.test/", json={"Invoices": [payload]}).prepare().body
     assert json.loads(body)["Invoices"][0] == payload
-    assert payloads.document_warnings(doc) == []
+    assert reported(doc) == []
 
 
 def test_a_link_that_is_not_a_web_address_is_left_out_and_reported():
     doc = make_doc(url="odoo/action-42")
     assert "Url" not in build(doc)
-    assert payloads.document_warnings(doc) == [
+    assert reported(doc) == [
         "BILL/2026/11/0001: the link back to Odoo (odoo/action-42) is not a web address; "
         "it was left out."
     ]
@@ -468,7 +475,7 @@ def test_building_does_not_change_the_input():
     doc = make_doc(make_line(description="x" * 5000), make_line(description=None))
     before = copy.deepcopy(doc)
     build(doc)
-    payloads.document_warnings(doc)
+    reported(doc)
     assert doc == before
 
 
@@ -724,3 +731,13 @@ def test_the_version_leaves_out_where_odoo_is_the_status_and_the_contacts_name()
     assert payloads.document_version(make_doc(contact=renamed)) == digest
     other = {**make_doc()["contact"], "ref": "res.partner,18"}
     assert payloads.document_version(make_doc(contact=other)) != digest
+
+
+def test_the_version_of_a_payload_built_already_is_the_documents():
+    # As the run has it: the payload of the data it completed with the contact's and the
+    # document's Xero ids and the status it is sent with; the version of the data it reviewed.
+    reviewed = make_doc(contact={**make_doc()["contact"], "contact_id": None})
+    sent = make_doc(xero_id=BILL_ID, status="AUTHORISED")
+    payload = payloads.document_payload(sent)
+    assert payloads.document_version(reviewed, payload) == payloads.document_version(reviewed)
+    assert payloads.document_version(sent, payload) == payloads.document_version(reviewed)

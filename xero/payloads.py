@@ -34,7 +34,8 @@ ones are dropped. Other lines carry Description, Quantity (4 decimals), UnitAmou
 see `needs_unitdp4`), DiscountRate (ACCREC), AccountCode, and TaxType and Tracking when given.
 LineAmount is never sent: Xero computes it. An empty description becomes "-" (Xero requires one);
 a description over 4,000 characters (counted in UTF-16 code units, as Xero's .NET strings count,
-so an emoji counts 2) is cut to 4,000 ending with "…". Both are reported by `document_warnings`.
+so an emoji counts 2) is cut to 4,000 ending with "…". Both are reported by
+`document_payload_and_warnings`.
 
 Totals: Xero computes each line's amount and tax rounded to the cent and adds them up (Xero's
 "Rounding in Xero" guide); `xero_total` does the same, from each line's ``tax_rate`` (the
@@ -142,12 +143,12 @@ def xero_total(doc):
     return builder.total()
 
 
-def document_warnings(doc):
-    """What `document_payload` had to change in `doc` to fit Xero, as sentences for the user
-    (a cut description, an empty one sent as "-", a link left out); [] when nothing."""
+def document_payload_and_warnings(doc):
+    """`document_payload(doc)`, and what it had to change in `doc` to fit Xero, as sentences for
+    the user (a cut description, an empty one sent as "-", a link left out; [] when nothing),
+    from one pass."""
     builder = _Builder(doc)
-    builder.payload()
-    return builder.warnings
+    return builder.payload(), builder.warnings
 
 
 def wrapper_for(doc_type):
@@ -627,13 +628,15 @@ def _label(payload, index):
     return f"at position {index + 1}"
 
 
-def document_version(doc):
+def document_version(doc, payload=None):
     """sha256 hex of what `doc` says, to tell whether it changed since it was sent: its payload
     as canonical JSON (sorted keys, compact, UTF-8) without what is not the document's own (its
     Xero id, the status it is sent with, the link back to Odoo, the contact as Xero knows it),
     with its partner's identity (the contact's ``ref``) instead. Raises PayloadError as
-    `document_payload` does."""
-    payload = document_payload(doc)
+    `document_payload` does. `payload`: the one `doc` has already, not built again; it may carry
+    another Xero id, status or contact as Xero knows it, which are not part of the version."""
+    if payload is None:
+        payload = document_payload(doc)
     content = {key: value for key, value in payload.items() if key not in _NOT_CONTENT}
     content["Partner"] = doc["contact"].get("ref")
     text = json.dumps(
