@@ -49,7 +49,6 @@ REVIEW_MOVE_FIELDS = [
     "reversed_entry_id",
     "amount_total",
     "xero_export_ids",
-    "invoice_line_ids",
     "line_ids",
 ]
 REVIEW_LINE_FIELDS = [
@@ -63,6 +62,8 @@ REVIEW_LINE_FIELDS = [
     "tax_ids",
     "analytic_distribution",
 ]
+# The lines of a document's invoice_line_ids (see its domain in account.move).
+INVOICE_LINE_TYPES = ("product", "line_section", "line_note")
 # Xero statuses of documents that can no longer be changed through the API.
 SETTLED_STATUSES = ("PAID", "VOIDED", "DELETED")
 # A change to one of these after a send makes the document "changed since sent".
@@ -348,11 +349,22 @@ class AccountMove(models.Model):
                     org=connection.organisation_name,
                 )
             return MappingProblem(problem), None
-        # Sorted and filtered as plain lists, which costs less than recordsets' sorted() and
+        # The invoice lines (invoice_line_ids: products, sections, notes) and the cash rounding
+        # lines, taken from line_ids in one pass, each line's kind read once: invoice_line_ids
+        # would be read again, by a query of its own. Both hold their lines in the same order
+        # (account.move.line's), which the sort by sequence keeps for equal sequences. Sorted
+        # and filtered as plain lists, which costs less than recordsets' sorted() and
         # filtered(); the product lines' taxes then read for them all at once.
-        lines = sorted(self.invoice_line_ids, key=lambda line: line.sequence)
+        lines, roundings = [], []
+        for line in self.line_ids:
+            kind = line.display_type
+            if kind in INVOICE_LINE_TYPES:
+                lines.append((line, kind))
+            elif kind == "rounding":
+                roundings.append(line)
+        lines.sort(key=lambda item: item[0].sequence)
         product_lines = self.env["account.move.line"].concat(
-            *(line for line in lines if line.display_type == "product")
+            *(line for line, kind in lines if kind == "product")
         )
         if not product_lines:
             return _("It has no lines."), None
@@ -411,12 +423,9 @@ class AccountMove(models.Model):
             }
 
         data_lines = []
-        for line in lines:
-            kind = line.display_type
-            if kind in ("line_section", "line_note"):
-                data_lines.append({"description": line.name or "", "display_only": True})
-                continue
+        for line, kind in lines:
             if kind != "product":
+                data_lines.append({"description": line.name or "", "display_only": True})
                 continue
             account = setup.account_for(line.product_id.categ_id, side)
             if not account:
@@ -434,9 +443,7 @@ class AccountMove(models.Model):
         # ("Add a rounding line") or in the biggest tax ("Modify tax amount"). Amounts in the
         # document's currency, signed as the document's lines.
         tax_rounding = None
-        for rounding in self.line_ids:
-            if rounding.display_type != "rounding":
-                continue
+        for rounding in roundings:
             amount = _decimal(self.direction_sign * rounding.amount_currency)
             if rounding.tax_line_id:
                 problem, rate = setup.tax_rate(rounding.tax_line_id)

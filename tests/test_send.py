@@ -494,6 +494,29 @@ class TestBadInput(XeroSendCase):
         self.assertEqual(bill.xero_state, "sent", bill.xero_error)
         self.assertEqual(len(self.xero_documents()[0]["LineItems"]), 1000)
 
+    def test_sections_and_notes_go_where_they_stand_among_the_lines(self):
+        bill = self.make_move(
+            lines=[
+                {"name": "Pale ale", "quantity": 1, "price_unit": 10.0, "sequence": 30},
+                {"display_type": "line_section", "name": "Drinks", "sequence": 10, "tax_ids": []},
+                {"name": "Lager", "quantity": 1, "price_unit": 20.0, "sequence": 20},
+                {
+                    "display_type": "line_note",
+                    "name": "Delivered Tuesday",
+                    "sequence": 30,
+                    "tax_ids": [],
+                },
+            ]
+        )
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        lines = self.xero_documents()[0]["LineItems"]
+        # By sequence, and as they were entered where the sequence is the same.
+        self.assertEqual(
+            [line["Description"] for line in lines],
+            ["Drinks", "Lager", "Pale ale", "Delivered Tuesday"],
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestSendMore(XeroSendCase):
