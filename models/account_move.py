@@ -289,7 +289,7 @@ class AccountMove(models.Model):
                 None,
                 None,
             )
-        problem, data = self._xero_document_data(setup)
+        problem, data = self._xero_document_data(setup, link=with_data)
         if problem:
             return "blocked", problem, None, None
         try:
@@ -322,10 +322,11 @@ class AccountMove(models.Model):
             )
         return "create", "", *goes
 
-    def _xero_document_data(self, setup):
+    def _xero_document_data(self, setup, link=True):
         """(problem, data): the plain data of this document for xero.payloads, or a sentence
         saying what to fix first. `setup`: its connection's sending setup, made once for all
-        the documents of a review."""
+        the documents of a review. Without `link`, no link back to Odoo: neither a verdict nor
+        a version depends on it, and the record's base URL costs more to read than any field."""
         connection = setup.connection
         partner = self.commercial_partner_id
         if not (partner.name or "").strip():
@@ -474,7 +475,7 @@ class AccountMove(models.Model):
             "currency": currency,
             "currency_rate": self._xero_currency_rate(connection),
             "status": connection.invoice_status,
-            "url": f"{self.get_base_url()}/odoo/{self._name}/{self.id}",
+            "url": f"{self.get_base_url()}/odoo/{self._name}/{self.id}" if link else None,
             "contact": {
                 "ref": f"{partner._name},{partner.id}",
                 "contact_id": setup.contact_id(partner),
