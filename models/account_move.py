@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import split_every
 
-from ..xero.payloads import PayloadError, document_payload
+from ..xero.payloads import PayloadError, document_payload_and_warnings
 
 _logger = logging.getLogger(__name__)
 
@@ -210,10 +210,12 @@ class AccountMove(models.Model):
 
     def _xero_review(self, connection, action, with_data=True):
         """What sending `self` with `action` would do, document by document, before any call
-        to Xero: `{move: (verdict, reason, data, version)}` with verdict create, update, skip or
-        blocked, `data` the plain data for the payload of those that go and `version` theirs
-        (both None without `with_data`: kept for a whole selection, the data would grow memory
-        with it, and a verdict needs no version of a document Xero does not have)."""
+        to Xero: `{move: (verdict, reason, data, built)}` with verdict create, update, skip or
+        blocked, `data` the plain data for the payload of those that go and `built` what was
+        made of it: (payload, version, warnings), for the run that sends them (see
+        _Run.build_payloads). Both None without `with_data`: kept for a whole selection, they
+        would grow memory with it, and a verdict needs no version of a document Xero does not
+        have."""
         if not self:
             return {}
         Export = self.env["xero.move.export"]
@@ -293,7 +295,7 @@ class AccountMove(models.Model):
         if problem:
             return "blocked", problem, None, None
         try:
-            payload = document_payload(data)
+            payload, warnings = document_payload_and_warnings(data)
         except PayloadError as exc:
             return "blocked", exc.message, None, None
         # Made from that payload, for a document Xero has (whether it changed) and for the run
@@ -303,7 +305,7 @@ class AccountMove(models.Model):
             if export.xero_id or with_data
             else None
         )
-        goes = (data, version) if with_data else (None, None)
+        goes = (data, (payload, version, warnings)) if with_data else (None, None)
         uncertain = export.state in ("uncertain", "sending")
         if export.xero_id:
             if export.version == version and not uncertain:

@@ -22,7 +22,7 @@ from ..xero.payloads import (
     PayloadError,
     batches,
     contact_payload,
-    document_payload_and_warnings,
+    document_payload,
     document_version,
     needs_unitdp4,
     oversized,
@@ -131,11 +131,11 @@ class XeroExportBatch(models.Model):
             )
         follow_up = moves & follow_up if follow_up else moves.browse()
         review = (moves - follow_up)._xero_review(connection, action)
-        going = {move: data for move, (_v, _r, data, _n) in review.items() if data}
-        versions = {move.id: version for move, (_v, _r, data, version) in review.items() if data}
+        going = {move: data for move, (_v, _r, data, _b) in review.items() if data}
+        built = {move.id: made for move, (_v, _r, data, made) in review.items() if data}
         blocked = {
             move: reason
-            for move, (verdict, reason, _d, _n) in review.items()
+            for move, (verdict, reason, _d, _b) in review.items()
             if verdict == "blocked"
         }
         (moves.browse([move.id for move in going]) | follow_up).check_access("write")
@@ -143,7 +143,7 @@ class XeroExportBatch(models.Model):
         Export = self.env["xero.move.export"]
         skipped = {
             move.id: ("skipped", reason)
-            for move, (verdict, reason, data, _n) in review.items()
+            for move, (verdict, reason, data, _b) in review.items()
             if verdict == "skip" and not data
         }
 
@@ -160,7 +160,7 @@ class XeroExportBatch(models.Model):
         claims, busy, batch_id = Export._claim(
             connection, moves.browse([m.id for m in (*going, *blocked, *follow_up)]), record
         )
-        run = _Run(self, connection, batch_id, claims, background, update_status, versions)
+        run = _Run(self, connection, batch_id, claims, background, update_status, built)
         try:
             run.log({move_id: ("skipped", message) for move_id, message in busy.items()})
             run.fail(
@@ -256,9 +256,7 @@ class _Run:
     """One send of claimed documents: every step records what it learnt at once, through the
     export records' one transition."""
 
-    def __init__(
-        self, batch_model, connection, batch_id, claims, background, update_status, versions
-    ):
+    def __init__(self, batch_model, connection, batch_id, claims, background, update_status, built):
         self.model = batch_model
         # _() finds the language through `self.env` of its caller: without it, every message of
         # a run outside a request (the cron) logs a warning with its stack and stays English.
@@ -272,9 +270,14 @@ class _Run:
         # After an error that will not pass during this run: the error; what remains waits
         # (a limit, Xero unreachable) or fails (refused authorisation).
         self.stop = None
-        # {move id: version} of the documents that go, made by their review: what the steps
-        # add to their data (the contact's id, the id and status in Xero) is not part of it.
-        self.versions = versions
+        # {move id: (payload, version, warnings)} of the documents that go, made by their
+        # review: what the steps add to their data (the contact's id, the id and status in
+        # Xero) is not part of the version, and build_payloads adds it to the payload.
+        self.built = built
+
+    def version(self, move):
+        """`move`'s version, as its review made it."""
+        return self.built[move.id][1]
 
     @functools.cached_property
     def client(self):
@@ -489,7 +492,7 @@ class _Run:
             document = found[export_id]
             if not document:
                 continue
-            version = self.versions[move.id]
+            version = self.version(move)
             unchanged = claim["attempt"]["version"] == version
             self.Export._committed(
                 lambda env, e=export_id, d=document, u=unchanged: (
@@ -514,7 +517,7 @@ class _Run:
             move
             for move in going
             if self.claims[move.id]["xero_id"]
-            and self.claims[move.id]["version"] == self.versions[move.id]
+            and self.claims[move.id]["version"] == self.version(move)
         ]
         self.sent_already(unchanged, _("Already in Xero, unchanged."))
         for move, data in going.items():
@@ -606,16 +609,15 @@ class _Run:
         return {move: data for move, data in going.items() if move.id not in failures}
 
     def build_payloads(self, going):
-        """{move: (payload, version, warnings)} for the documents whose payload can be built;
-        the others failed."""
+        """{move: (payload, version, warnings)} for the documents whose payload, as their review
+        built it, takes what the steps added to their data; the others failed."""
         payloads, failures = {}, {}
         for move, data in going.items():
+            payload, version, warnings = self.built[move.id]
             try:
-                payload, warnings = document_payload_and_warnings(data)
+                payloads[move] = document_payload(data, payload), version, warnings
             except PayloadError as exc:
                 failures[move.id] = exc.message
-                continue
-            payloads[move] = payload, self.versions[move.id], warnings
         if failures:
             self.fail(failures, needs_fix=True)
         return payloads

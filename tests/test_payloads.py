@@ -741,3 +741,30 @@ def test_the_version_of_a_payload_built_already_is_the_documents():
     payload = payloads.document_payload(sent)
     assert payloads.document_version(reviewed, payload) == payloads.document_version(reviewed)
     assert payloads.document_version(sent, payload) == payloads.document_version(reviewed)
+
+
+@pytest.mark.parametrize("kind", ["ACCPAY", "ACCREC", "ACCPAYCREDIT", "ACCRECCREDIT"])
+def test_a_payload_built_already_takes_the_ids_and_status_set_since(kind):
+    reviewed = make_doc(type=kind, contact={**make_doc()["contact"], "contact_id": None})
+    built = payloads.document_payload(reviewed)
+    for sent in (
+        reviewed,
+        make_doc(type=kind),
+        make_doc(type=kind, xero_id=BILL_ID.upper(), status="AUTHORISED"),
+    ):
+        completed = payloads.document_payload(sent, built)
+        # The same, key for key and in the same order, as when built afresh.
+        assert json.dumps(check([completed])[0]) == json.dumps(payloads.document_payload(sent))
+    assert built == payloads.document_payload(reviewed), "what was built is left as it was"
+
+
+def test_a_payload_built_already_refuses_what_a_new_one_would():
+    built = payloads.document_payload(make_doc())
+    for sent, problem in (
+        (make_doc(xero_id="not-an-id"), "its Xero id 'not-an-id' is not a Xero id"),
+        (make_doc(status="PAID"), "its status 'PAID' is not one of DRAFT, SUBMITTED"),
+    ):
+        with pytest.raises(PayloadError, match=problem):
+            payloads.document_payload(sent)
+        with pytest.raises(PayloadError, match=problem):
+            payloads.document_payload(sent, built)

@@ -142,7 +142,7 @@ class XeroSendWizard(models.TransientModel):
                             "fixable": isinstance(reason, MappingProblem),
                         },
                     )
-                    for move, (verdict, reason, _data, _version) in review.items()
+                    for move, (verdict, reason, _data, _built) in review.items()
                 ],
             }
         )

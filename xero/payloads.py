@@ -130,9 +130,14 @@ class PayloadTooLarge(PayloadError):
 # Documents
 
 
-def document_payload(doc):
-    """The Invoice or CreditNote element for `doc` (not wrapped); raises PayloadError."""
-    return _Builder(doc).payload()
+def document_payload(doc, built=None):
+    """The Invoice or CreditNote element for `doc` (not wrapped); raises PayloadError.
+
+    `built`: the payload `doc` had before its Xero id, its contact's ``contact_id`` or its
+    status were set, the rest of `doc` unchanged: only those are made again, in their places.
+    """
+    builder = _Builder(doc)
+    return builder.payload() if built is None else builder.completed(built)
 
 
 def xero_total(doc):
@@ -204,12 +209,7 @@ class _Builder:
                 f"{', '.join(INVOICE_TYPES + CREDIT_NOTE_TYPES)}."
             )
         invoice = doc_type in INVOICE_TYPES
-        result = {"Type": doc_type}
-        if doc.get("xero_id"):
-            result["InvoiceID" if invoice else "CreditNoteID"] = self.uuid(
-                doc["xero_id"], "its Xero id"
-            )
-        result["Contact"] = self.contact(doc.get("contact"))
+        result = {"Type": doc_type, **self.ids(invoice)}
         result.update(self.numbers(doc_type, invoice))
         result["Date"] = self.date(doc.get("date"), "date", required=True)
         if invoice and doc.get("due_date") is not None:
@@ -217,7 +217,7 @@ class _Builder:
         result["CurrencyCode"] = self.currency(doc.get("currency"))
         if doc.get("currency_rate") is not None:
             result["CurrencyRate"] = self.currency_rate(doc["currency_rate"])
-        result["Status"] = self.choice(doc.get("status"), STATUSES, "status")
+        result["Status"] = self.status()
         self.line_amount_types = self.choice(
             doc.get("line_amount_types"), LINE_AMOUNT_TYPES, "tax mode (line amount types)"
         )
@@ -235,7 +235,31 @@ class _Builder:
             self.check_total(doc["total"])
         return result
 
+    def completed(self, built):
+        """`built`, this document's payload before its Xero id, its contact's id or its status
+        were set, with them as they are now (see `document_payload`)."""
+        result = {"Type": built["Type"], **self.ids(built["Type"] in INVOICE_TYPES)}
+        for key, value in built.items():
+            if key == "Status":
+                result[key] = self.status()
+            elif key not in result and key not in ("InvoiceID", "CreditNoteID"):
+                result[key] = value
+        return result
+
     # Header
+
+    def ids(self, invoice):
+        """The document's Xero id, if it has one, and its contact."""
+        result = {}
+        if self.doc.get("xero_id"):
+            result["InvoiceID" if invoice else "CreditNoteID"] = self.uuid(
+                self.doc["xero_id"], "its Xero id"
+            )
+        result["Contact"] = self.contact(self.doc.get("contact"))
+        return result
+
+    def status(self):
+        return self.choice(self.doc.get("status"), STATUSES, "status")
 
     def contact(self, contact):
         if not isinstance(contact, dict):
