@@ -384,9 +384,7 @@ class XeroMoveExport(models.Model):
                 batch.move_id,
                 "retry",
                 background=True,
-                follow_up=batch.filtered(
-                    lambda e: e.state == "sent" and e.queued_steps_only
-                ).move_id,
+                follow_up=steps.filtered("queued_steps_only").move_id,
             )
             done += len(batch)
             # The minute's calls spent: the rest of the queue learns it now, not in a run of its
