@@ -70,8 +70,8 @@ class XeroExportBatch(models.Model):
     _order = "id desc"
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade")
-    # Precomputed: written with the row, not by an UPDATE after it (a batch and its lines are
-    # made as the export goes).
+    # Precomputed: written with the row, not by an UPDATE after it (a batch is made by every
+    # send).
     company_id = fields.Many2one(related="connection_id.company_id", store=True, precompute=True)
     user_id = fields.Many2one("res.users", default=lambda self: self.env.user, required=True)
     action = fields.Selection(
@@ -142,7 +142,7 @@ class XeroExportBatch(models.Model):
         self.env.flush_all()
         Export = self.env["xero.move.export"]
         skipped = {
-            move.id: ("skipped", reason)
+            move.id: ("skipped", reason, None)
             for move, (verdict, reason, data, _b) in review.items()
             if verdict == "skip" and not data
         }
@@ -155,14 +155,15 @@ class XeroExportBatch(models.Model):
                     [("move_id", "in", list(skipped)), ("tenant_id", "=", connection.tenant_id)]
                 ).write({"queued": False, "waiting_reason": False})
             batch = env[self._name].create({"connection_id": connection.id, "action": action})
-            return batch._log(skipped).id
+            env[self._name]._log(batch.id, batch.company_id.id, skipped)
+            return batch.id
 
         claims, busy, batch_id = Export._claim(
             connection, moves.browse([m.id for m in (*going, *blocked, *follow_up)]), record
         )
         run = _Run(self, connection, batch_id, claims, background, update_status, built)
         try:
-            run.log({move_id: ("skipped", message) for move_id, message in busy.items()})
+            run.log({move_id: ("skipped", message, None) for move_id, message in busy.items()})
             run.fail(
                 {move.id: reason for move, reason in blocked.items() if move.id in claims},
                 needs_fix=True,
@@ -187,21 +188,24 @@ class XeroExportBatch(models.Model):
             ]
         )
 
-    def _log(self, results):
-        """Add `results` ({move id: (result, message)}) to this batch; returns the batch."""
+    @api.model
+    def _log(self, batch_id, company_id, results):
+        """Add `results` ({move id: (result, message, Xero id or None)}) to the batch
+        `batch_id`, whose company the caller gives: a transaction of its own need not read the
+        batch for it."""
         self.env["xero.export.line"].create(
             [
                 {
-                    "batch_id": self.id,
-                    "company_id": self.company_id.id,
+                    "batch_id": batch_id,
+                    "company_id": company_id,
                     "move_id": move_id,
                     "result": result,
-                    "message": message,
+                    "message": message or "",
+                    "xero_id": xero_id or False,
                 }
-                for move_id, (result, message) in results.items()
+                for move_id, (result, message, xero_id) in results.items()
             ]
         )
-        return self
 
     @api.model
     def _version(self, data, payload=None):
@@ -295,19 +299,7 @@ class _Run:
         def work(env):
             exports = env["xero.move.export"].browse(list(by_export))
             exports._transition(state, common, by_export, notes_by_export)
-            env["xero.export.line"].create(
-                [
-                    {
-                        "batch_id": self.batch_id,
-                        "company_id": self.connection.company_id.id,
-                        "move_id": move_id,
-                        "result": result,
-                        "message": message or "",
-                        "xero_id": xero_id or False,
-                    }
-                    for move_id, (result, message, xero_id) in results.items()
-                ]
-            )
+            self.log_in(env, results)
 
         if by_export:
             self.Export._committed(work)
@@ -315,10 +307,14 @@ class _Run:
             self.claims[move_id]["done"] = state != "sending"
 
     def log(self, results):
+        """`results` ({move id: (result, message, Xero id or None)}) logged in a transaction of
+        their own."""
         if results:
-            self.Export._committed(
-                lambda env: env[self.model._name].browse(self.batch_id)._log(results)
-            )
+            self.Export._committed(lambda env: self.log_in(env, results))
+
+    def log_in(self, env, results):
+        """`results` logged in `env`'s transaction."""
+        env[self.model._name]._log(self.batch_id, self.connection.company_id.id, results)
 
     def fail(self, messages, needs_fix=False, details=None, statuses=None):
         """These documents ({move id: message}) failed; the state says whether a fix is needed."""
@@ -506,7 +502,9 @@ class _Run:
             claim["status"] = document.get("Status")
             if unchanged:
                 claim.update(done=True, sent=True)
-                self.log({move.id: ("created", _("Found in Xero: its answer had been lost."))})
+                self.log(
+                    {move.id: ("created", _("Found in Xero: its answer had been lost."), None)}
+                )
                 del remaining[move]
         return remaining
 
