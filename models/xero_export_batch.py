@@ -989,8 +989,7 @@ class _Run:
         Export = env["xero.move.export"]
         for export_id, message, values in failures:
             Export.browse(export_id)._step_warning(step, message)
-            for export in Export.browse(list(values)):
-                export.write(values[export.id])
+            Export._write_each(values)
 
 
 class XeroExportLine(models.Model):

@@ -267,14 +267,24 @@ class XeroMoveExport(models.Model):
         changing.write({"state": state, **common})
         if common:
             (self - changing).write(common)
-        for export in self:
-            if (per_record or {}).get(export.id):
-                export.write(per_record[export.id])
+        self._write_each(per_record or {})
         bodies = {
             export.move_id.id: notes[export.id] for export in self if (notes or {}).get(export.id)
         }
         if bodies:
             self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
+
+    def _write_each(self, per_record):
+        """Write each export record's own values ({export id: values}): one write for all those
+        given the same values (documents waiting for the same limit), as a write costs the ORM
+        as much for one record as for many."""
+        groups = {}
+        for export_id, values in per_record.items():
+            if values:
+                key = repr(sorted(values.items()))
+                groups.setdefault(key, (values, []))[1].append(export_id)
+        for values, export_ids in groups.values():
+            self.browse(export_ids).write(values)
 
     # ------------------------------------------------------------------ steps after the send
 
