@@ -794,7 +794,9 @@ class _Run:
         """What Xero said of each document of one request, recorded together."""
         sent, failed, details = {}, {}, {}
         results, notes = {}, {}
-        what = {True: _("Created"), False: _("Updated")}  # translated once, not per document
+        # Translated once, not per document.
+        what = {True: _("Created"), False: _("Updated")}
+        note = _("%(what)s in Xero (%(org)s) as %(number)s, %(status)s.")
         for (move, _payload, version, warnings), element in zip(items, answer, strict=True):
             if _has_errors(element):
                 messages = validation_messages(element)
@@ -820,13 +822,12 @@ class _Run:
                     allocation_pending=bool(move.reversed_entry_id),
                 )
             results[move.id] = ("created" if created else "updated", warning, xero_id)
-            notes[move.id] = _(
-                "%(what)s in Xero (%(org)s) as %(number)s, %(status)s.",
-                what=what[created],
-                org=self.connection.organisation_name,
-                number=number or xero_id,
-                status=element.get("Status"),
-            )
+            notes[move.id] = note % {
+                "what": what[created],
+                "org": self.connection.organisation_name,
+                "number": number or xero_id,
+                "status": element.get("Status"),
+            }
             claim.update(xero_id=xero_id, status=element.get("Status"), sent=True)
         if sent:
             # Written once for all: each value written costs the ORM as much for one record as
