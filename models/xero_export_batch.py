@@ -159,7 +159,10 @@ class XeroExportBatch(models.Model):
             return batch.id
 
         claims, busy, batch_id = Export._claim(
-            connection, moves.browse([m.id for m in (*going, *blocked, *follow_up)]), record
+            connection,
+            moves.browse([m.id for m in (*going, *blocked, *follow_up)]),
+            record,
+            follow_up=follow_up,
         )
         run = _Run(self, connection, batch_id, claims, background, update_status, built)
         try:

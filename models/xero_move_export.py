@@ -125,8 +125,10 @@ class XeroMoveExport(models.Model):
     # ------------------------------------------------------------------ claims
 
     @api.model
-    def _claim(self, connection, moves, then=None):
-        """Claim `moves` for sending to `connection`'s organisation.
+    def _claim(self, connection, moves, then=None, follow_up=None):
+        """Claim `moves` for sending to `connection`'s organisation; of `follow_up` (some of
+        `moves`, in Xero already), only what follows their send is done: they stay sent, and
+        changed if they are, while their file or allocation goes.
 
         Returns ({move id: claim}, {move id: why it is busy}, what `then(env)` returned: the
         caller's own record of the send, made in the claim's transaction). A claim is a dict:
@@ -135,6 +137,7 @@ class XeroMoveExport(models.Model):
         locks are held by this transaction until it ends.
         """
         tenant = connection.tenant_id
+        following = set((follow_up or moves.browse()).ids)
         ids = self._export_ids(connection, moves)
         self.env.cr.execute(
             "SELECT id FROM unnest(%s::int[]) AS id WHERE pg_try_advisory_xact_lock(%s, id)",
@@ -164,14 +167,10 @@ class XeroMoveExport(models.Model):
                     "status": export.xero_status,
                     "queued_by": export.queued_by_id.id,
                 }
-            exports.write(
-                {
-                    "state": "sending",
-                    "claimed_by_id": self.env.uid,
-                    "claimed_at": fields.Datetime.now(),
-                    "changed": False,
-                }
-            )
+            claimed = {"claimed_by_id": self.env.uid, "claimed_at": fields.Datetime.now()}
+            sending = exports.filtered(lambda export: export.move_id.id not in following)
+            sending.write({"state": "sending", "changed": False, **claimed})
+            (exports - sending).write(claimed)
             busy = {
                 move_id: env[self._name].browse(export_id)._busy_message()
                 for move_id, export_id in busy_ids.items()

@@ -114,6 +114,23 @@ class TestLimits(XeroSendCase):
             "only its file", lines.filtered(lambda line: line.result == "skipped")[:1].message
         )
 
+    def test_a_change_made_while_its_file_waits_is_still_known_once_the_file_goes(self):
+        bills = self._scans_sent_at_the_minute_limit()
+        waiting = bills.xero_export_id.filtered("attachment_pending")
+        self.assertTrue(waiting, "the minute's calls ran out before every file went")
+        changed = waiting.move_id[:1]
+        changed.button_draft()
+        changed.invoice_line_ids.price_unit = 60.0
+        changed.action_post()
+        self.assertEqual(changed.xero_state, "changed")
+        for minutes in range(2, 5):
+            with self._minutes_later(minutes):
+                self.run_queue()
+        self.env.invalidate_all()
+        self.assertFalse(bills.xero_export_id.filtered("attachment_pending"))
+        self.assertEqual(changed.xero_state, "changed", "Xero still has the version before")
+        self.assertEqual(set((bills - changed).mapped("xero_state")), {"sent"})
+
     def test_reserved_calls_count_at_once_then_as_the_calls_made(self):
         tenant = self.connection.tenant_id
 
