@@ -413,13 +413,34 @@ class AccountMove(models.Model):
                 return problem, None
             return line_rate(line)
 
-        def xero_line(line, account, rate, **values):
+        def product_booking(line):
+            """(problem, what a product line says of its Xero account and tax rate). Worked out
+            once per review for the lines of one product with the same taxes on documents of
+            one side and one kind of taxes, which is all it depends on: a review's lines are
+            mostly of a few products. Problems name their line: not kept."""
+            product, line_taxes = line.product_id, line.tax_ids
+            key = (side, amount_types, product._ids, line_taxes._ids)
+            booking = setup.bookings.get(key)
+            if booking:
+                return None, booking
+            account = setup.account_for(product.categ_id, side)
+            if not account:
+                which = _("Purchase") if side == "purchase" else _("Sales")
+                problem = _("No %(which)s Account Reference is set", which=which)
+                return connection._xero_setup_problem(problem, _("choose it")), None
+            problem, rate = booked_rate(line, account)
+            if problem:
+                return problem, None
+            setup.bookings[key] = booking = setup.booking(account, rate)
+            return None, booking
+
+        def xero_line(line, booking, **values):
             return {
                 "description": line.name or line.product_id.display_name or "",
                 "quantity": _decimal(line.quantity),
                 "unit_amount": _decimal(line.price_unit),
                 "discount": _decimal(line.discount),
-                **setup.booking(account, rate),
+                **booking,
                 "tracking": [],
                 "display_only": False,
                 **values,
@@ -430,18 +451,13 @@ class AccountMove(models.Model):
             if kind != "product":
                 data_lines.append({"description": line.name or "", "display_only": True})
                 continue
-            account = setup.account_for(line.product_id.categ_id, side)
-            if not account:
-                which = _("Purchase") if side == "purchase" else _("Sales")
-                problem = _("No %(which)s Account Reference is set", which=which)
-                return connection._xero_setup_problem(problem, _("choose it")), None
-            problem, rate = booked_rate(line, account)
+            problem, booking = product_booking(line)
             if problem:
                 return problem, None
             problem, tracking = setup.tracking_for(line)
             if problem:
                 return problem, None
-            data_lines.append(xero_line(line, account, rate, tracking=tracking))
+            data_lines.append(xero_line(line, booking, tracking=tracking))
         # The rest of what Odoo adds to the total: its cash rounding, as a line of its own
         # ("Add a rounding line") or in the biggest tax ("Modify tax amount"). Amounts in the
         # document's currency, signed as the document's lines.
@@ -462,9 +478,8 @@ class AccountMove(models.Model):
             problem, rate = booked_rate(rounding, account)
             if problem:
                 return problem, None
-            data_lines.append(
-                xero_line(rounding, account, rate, quantity=Decimal(1), unit_amount=amount)
-            )
+            booking = setup.booking(account, rate)
+            data_lines.append(xero_line(rounding, booking, quantity=Decimal(1), unit_amount=amount))
         data = {
             "ref": f"{self._name},{self.id}",
             "name": self.name,

@@ -962,6 +962,7 @@ class SendingSetup:
         # _() finds the reader's language through `self.env` of its caller.
         self.env = connection.env
         self.known = {}  # {method name: {arguments: result}}, see _once
+        self.bookings = {}  # see AccountMove._xero_document_data
         self.currencies = set((connection.enabled_currencies or "").split(","))
         self.overrides = {
             side: {
