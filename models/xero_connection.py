@@ -979,12 +979,7 @@ class SendingSetup:
                 [("connection_id", "=", connection.id)], ["tax_id", "tax_rate_id"]
             )
         }
-        self.contact_ids = {
-            link.partner_id.id: link.contact_id
-            for link in self.env["xero.partner.link"].search_fetch(
-                [("connection_id", "=", connection.id)], ["partner_id", "contact_id"]
-            )
-        }
+        self.contact_ids = {}  # {partner id: ContactID or None}, see contact_id
         self.mapped_options = {
             m.analytic_account_id.id: m.option_id for m in connection.tracking_mapping_ids
         }
@@ -1011,8 +1006,19 @@ class SendingSetup:
         }
 
     def contact_id(self, partner):
-        """The ContactID of `partner` in Xero, if it is linked to one."""
-        return self.contact_ids.get(partner.id) or None
+        """The ContactID of `partner` in Xero, if it is linked to one. Links are read for the
+        partners read with this one (those of a chunk of the review's documents), not for the
+        whole connection: an organisation may have thousands of contacts linked, and the
+        queue's job reviews 50 documents at a time."""
+        if partner.id not in self.contact_ids:
+            partners = {partner.id, *partner._prefetch_ids} - self.contact_ids.keys()
+            self.contact_ids.update(dict.fromkeys(partners))
+            links = self.env["xero.partner.link"].search_fetch(
+                [("connection_id", "=", self.connection.id), ("partner_id", "in", list(partners))],
+                ["partner_id", "contact_id"],
+            )
+            self.contact_ids.update({link.partner_id.id: link.contact_id for link in links})
+        return self.contact_ids[partner.id] or None
 
     @_once
     def unusable(self, account):
