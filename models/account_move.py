@@ -1,5 +1,6 @@
 import logging
 from decimal import Decimal
+from itertools import chain
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -353,44 +354,32 @@ class AccountMove(models.Model):
                 )
             return MappingProblem(problem), None
         # The invoice lines (invoice_line_ids: products, sections, notes) and the cash rounding
-        # lines, taken from line_ids in one pass, each line's kind read once: invoice_line_ids
-        # would be read again, by a query of its own. Both hold their lines in the same order
-        # (account.move.line's), which the sort by sequence keeps for equal sequences. Sorted
-        # and filtered as plain lists, which costs less than recordsets' sorted() and
-        # filtered(); the product lines' taxes then read for them all at once.
+        # lines, taken from line_ids in one pass, each line's kind (and a product line's taxes)
+        # read once: invoice_line_ids would be read again, by a query of its own. Both hold
+        # their lines in the same order (account.move.line's), which the sort by sequence keeps
+        # for equal sequences. Sorted and filtered as plain lists, which costs less than
+        # recordsets' sorted() and filtered().
         lines, roundings = [], []
         for line in self.line_ids:
             kind = line.display_type
             if kind in INVOICE_LINE_TYPES:
-                lines.append((line, kind))
+                lines.append((line, kind, line.tax_ids if kind == "product" else None))
             elif kind == "rounding":
                 roundings.append(line)
         lines.sort(key=lambda item: item[0].sequence)
-        product_lines = self.env["account.move.line"].concat(
-            *(line for line, kind in lines if kind == "product")
-        )
-        if not product_lines:
+        tax_ids = [taxes._ids for _line, kind, taxes in lines if kind == "product"]
+        if not tax_ids:
             return _("It has no lines."), None
-        taxes = product_lines.tax_ids
-        if len(set(taxes.mapped("price_include"))) > 1:
+        amount_types = setup.amount_types(frozenset(chain.from_iterable(tax_ids)))
+        if not amount_types:
             return _(
                 "It mixes taxes included in and excluded from the price: Xero takes one "
                 "or the other per document."
             ), None
-        if not taxes:
-            amount_types = "NoTax"
-        else:
-            amount_types = "Inclusive" if taxes[0].price_include else "Exclusive"
         side = "purchase" if self.is_purchase_document() else "sale"
-        untaxed = (
-            connection.untaxed_purchase_rate_id
-            if side == "purchase"
-            else (connection.untaxed_sale_rate_id)
-        )
 
-        def line_rate(line):
+        def line_rate(line, line_taxes):
             """(problem, the Xero tax rate of `line`, empty on a document without taxes)."""
-            line_taxes = line.tax_ids
             if len(line_taxes) > 1:
                 return _(
                     "Line “%(line)s” has several taxes: Xero takes one tax per line.",
@@ -398,6 +387,11 @@ class AccountMove(models.Model):
                 ), None
             if line_taxes:
                 return setup.tax_rate(line_taxes)
+            untaxed = (
+                connection.untaxed_purchase_rate_id
+                if side == "purchase"
+                else connection.untaxed_sale_rate_id
+            )
             if amount_types == "NoTax":
                 return None, untaxed.browse()
             if not untaxed:
@@ -406,19 +400,19 @@ class AccountMove(models.Model):
                 return connection._xero_setup_problem(problem, fix), None
             return None, untaxed
 
-        def booked_rate(line, account):
+        def booked_rate(line, line_taxes, account):
             """(problem, the Xero tax rate of `line`) when it is booked to `account`."""
             problem = setup.unusable(account)
             if problem:
                 return problem, None
-            return line_rate(line)
+            return line_rate(line, line_taxes)
 
-        def product_booking(line):
+        def product_booking(line, line_taxes):
             """(problem, what a product line says of its Xero account and tax rate). Worked out
             once per review for the lines of one product with the same taxes on documents of
             one side and one kind of taxes, which is all it depends on: a review's lines are
             mostly of a few products. Problems name their line: not kept."""
-            product, line_taxes = line.product_id, line.tax_ids
+            product = line.product_id
             key = (side, amount_types, product._ids, line_taxes._ids)
             booking = setup.bookings.get(key)
             if booking:
@@ -428,7 +422,7 @@ class AccountMove(models.Model):
                 which = _("Purchase") if side == "purchase" else _("Sales")
                 problem = _("No %(which)s Account Reference is set", which=which)
                 return connection._xero_setup_problem(problem, _("choose it")), None
-            problem, rate = booked_rate(line, account)
+            problem, rate = booked_rate(line, line_taxes, account)
             if problem:
                 return problem, None
             setup.bookings[key] = booking = setup.booking(account, rate)
@@ -447,11 +441,11 @@ class AccountMove(models.Model):
             }
 
         data_lines = []
-        for line, kind in lines:
+        for line, kind, line_taxes in lines:
             if kind != "product":
                 data_lines.append({"description": line.name or "", "display_only": True})
                 continue
-            problem, booking = product_booking(line)
+            problem, booking = product_booking(line, line_taxes)
             if problem:
                 return problem, None
             problem, tracking = setup.tracking_for(line)
@@ -475,7 +469,7 @@ class AccountMove(models.Model):
                 problem = _("Its cash rounding (%(amount)s) needs a Xero account", amount=amount)
                 fix = _("choose the Rounding Account")
                 return connection._xero_setup_problem(problem, fix), None
-            problem, rate = booked_rate(rounding, account)
+            problem, rate = booked_rate(rounding, rounding.tax_ids, account)
             if problem:
                 return problem, None
             booking = setup.booking(account, rate)

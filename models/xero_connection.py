@@ -996,6 +996,18 @@ class SendingSetup:
         return self.connection[REFERENCE_FIELDS[side]]
 
     @_once
+    def amount_types(self, tax_ids):
+        """Xero's LineAmountTypes of a document whose product lines have the taxes `tax_ids` (a
+        frozenset of ids), or None when they mix taxes included in and excluded from the
+        price."""
+        taxes = self.env["account.tax"].browse(tax_ids)
+        if len(set(taxes.mapped("price_include"))) > 1:
+            return None
+        if not taxes:
+            return "NoTax"
+        return "Inclusive" if taxes[0].price_include else "Exclusive"
+
+    @_once
     def booking(self, account, rate):
         """What a line booked to `account` with the Xero tax `rate` (possibly none) says of them
         in the data of a document."""

@@ -434,6 +434,32 @@ class TestBadInput(XeroSendCase):
         line = {"name": "Van", "quantity": 1, "price_unit": 9, "tax_ids": [(6, 0, luxury.ids)]}
         self.assertBlocked(self.make_move(lines=[line]), "“Luxury Car Tax” (33%) is mapped to")
 
+    def test_taxes_included_and_excluded_in_one_document_are_blocked(self):
+        included = {"tax_ids": [(6, 0, self.gst_sale_included.ids)]}
+        lines = [
+            {"name": "Pale Ale", "quantity": 1, "price_unit": 10.0},
+            {"name": "Stout", "quantity": 1, "price_unit": 11.0, **included},
+        ]
+        invoice = self.make_move("out_invoice", lines=lines)
+        self.assertBlocked(invoice, "mixes taxes included in and excluded from the price")
+
+    def test_each_line_with_several_taxes_is_named_in_one_review(self):
+        # What a product's lines are booked to is worked out once per review: not a problem,
+        # which names its own line.
+        wet = self.env["account.tax"].create(
+            {"name": "Wine Equalisation Tax", "amount": 29.0, "type_tax_use": "purchase"}
+        )
+        taxes = {
+            "quantity": 1,
+            "price_unit": 20.0,
+            "tax_ids": [(6, 0, (self.gst_purchase | wet).ids)],
+        }
+        crate = self.make_move(lines=[{"name": "Crate", **taxes}])
+        barrel = self.make_move(lines=[{"name": "Barrel", **taxes}])
+        _wizard, review = self.review(crate | barrel)
+        self.assertIn("“Crate” has several taxes", review[crate][1])
+        self.assertIn("“Barrel” has several taxes", review[barrel][1])
+
     def test_currency_not_enabled(self):
         eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 0.9)])
         self.assertBlocked(self.make_move(currency_id=eur.id), "EUR is not enabled")
