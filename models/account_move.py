@@ -220,9 +220,6 @@ class AccountMove(models.Model):
         if not self:
             return {}
         Export = self.env["xero.move.export"]
-        # Searched: read through the documents, they would be read all at once, not by chunk.
-        sending = Export.search([("move_id", "in", self.ids), ("state", "=", "sending")])
-        busy = Export.browse(Export._is_busy(sending.ids))
         setup = connection._xero_sending_setup()
         review = {}
         for index, chunk in enumerate(split_every(REVIEW_CHUNK, self.ids, self.browse)):
@@ -234,6 +231,10 @@ class AccountMove(models.Model):
                 self.env.invalidate_all()
             chunk.fetch(REVIEW_MOVE_FIELDS)
             chunk.line_ids.fetch(REVIEW_LINE_FIELDS)
+            # Taken from the chunk's exports, which its review reads all the same: a search of
+            # those being sent would be a query of its own.
+            sending = chunk.xero_export_ids.filtered(lambda export: export.state == "sending")
+            busy = Export.browse(Export._is_busy(sending.ids))
             for move in chunk:
                 review[move] = move._xero_review_one(setup, action, busy, with_data)
         return review
