@@ -962,7 +962,9 @@ class SendingSetup:
         # _() finds the reader's language through `self.env` of its caller.
         self.env = connection.env
         self.known = {}  # {method name: {arguments: result}}, see _once
-        self.bookings = {}  # see AccountMove._xero_document_data
+        # {(side, kind of taxes, product ids, tax ids): booking}: what product lines say of
+        # their Xero account and tax rate, see AccountMove._xero_document_data
+        self.bookings = {}
         self.currencies = set((connection.enabled_currencies or "").split(","))
         self.overrides = {
             side: {
