@@ -2,13 +2,16 @@
 transport itself is tested, by a server on loopback), no Odoo needed."""
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import http.server
 import json
 import os
+import socket
 import threading
 import time
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -223,6 +226,37 @@ def test_rate_limit_reads_retry_after_and_problem(mocked, xero):
     assert xero.limits_remaining == {"minute": 0, "day": 4211}
 
 
+class RecordingLimiter:
+    """What the organisation's limiter is told of each answer."""
+
+    def __init__(self):
+        self.observed = []
+
+    def call(self):
+        return contextlib.nullcontext()
+
+    def observe(self, status, headers):
+        self.observed.append((status, headers.get("x-minlimit-remaining")))
+
+
+def test_the_limiter_observes_every_answer_a_429_too(mocked, xero_oauth, store):
+    limiter = RecordingLimiter()
+    xero = client.XeroClient(xero_oauth, store.get, store.save, limiter=limiter)
+    mocked.get(API + "Invoices", status=429, headers={"X-MinLimit-Remaining": "0"})
+    mocked.get(API + "Invoices", json={"Invoices": []}, headers={"X-MinLimit-Remaining": "58"})
+    with pytest.raises(errors.XeroRateLimitError):
+        xero.request("GET", "Invoices", tenant_id=TENANT)
+    assert xero.request("GET", "Invoices", tenant_id=TENANT) == {"Invoices": []}
+    assert limiter.observed == [(429, "0"), (200, "58")]
+
+
+def test_a_redirect_is_an_error_and_is_not_followed(mocked, xero):
+    exc = raised_by(mocked, xero, status=302, headers={"Location": API + "Elsewhere"})
+    assert type(exc) is errors.XeroError
+    assert exc.status == 302
+    assert len(mocked.calls) == 1
+
+
 def test_mapping_reads_headers_whatever_their_case():
     exc = errors.error_from_response(429, {"retry-after": "60", "x-rate-limit-problem": "day"}, "")
     assert (exc.retry_after, exc.problem) == (60, "day")
@@ -388,28 +422,42 @@ def test_proxies_and_ca_bundle_come_from_the_environment(mocked, store, monkeypa
     assert api_call["verify"] == identity_call["verify"] == "/etc/ssl/company-ca.pem"
 
 
+class Received(NamedTuple):
+    line: str
+    headers: dict
+    body: bytes
+
+
+@pytest.fixture
+def no_proxies(monkeypatch):
+    """No proxy from the environment, whatever the machine running the tests sets."""
+    for name in ("ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
 @pytest.fixture
 def loopback_servers():
     """Two real HTTP servers on loopback, answering `{}` to everything: for each, its port and
-    the request lines it received."""
+    the requests it received (request line, headers, body)."""
     servers = []
     for _ in range(2):
-        lines = []
+        requests_received = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            received = lines
+            received = requests_received
 
             def answer(self):
-                self.received.append(self.requestline)
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.received.append(Received(self.requestline, dict(self.headers), body))
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"{}")
 
-            do_GET = do_POST = answer
+            do_GET = do_POST = do_PUT = answer
 
             def log_message(self, *args):
                 pass
@@ -417,22 +465,19 @@ def loopback_servers():
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        servers.append((server, thread, lines))
-    yield [(server.server_port, lines) for server, _thread, lines in servers]
-    for server, thread, _lines in servers:
+        servers.append((server, thread, requests_received))
+    yield [(server.server_port, received) for server, _thread, received in servers]
+    for server, thread, _received in servers:
         server.shutdown()
         server.server_close()
         thread.join()
 
 
-def test_each_host_keeps_its_proxy_call_after_call(loopback_servers, monkeypatch):
+def test_each_host_keeps_its_proxy_call_after_call(loopback_servers, no_proxies, monkeypatch):
     # Through the real transport, which keeps each host's connection pool: the API host goes
     # through the proxy (asked for the absolute URL), the identity host, listed in NO_PROXY,
     # straight to itself.
     (proxy_port, proxied), (identity_port, direct) = loopback_servers
-    for name in ("ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy_port}")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     xero_oauth = oauth.XeroOAuth(
@@ -448,8 +493,157 @@ def test_each_host_keeps_its_proxy_call_after_call(loopback_servers, monkeypatch
     xero_oauth.session.close()
     xero_oauth.get_connections("at-1")
     xero_oauth.revoke_token("rt-1")
-    assert proxied == ["GET http://localhost:9/connections HTTP/1.1"] * 3
-    assert direct == ["POST /connect/revocation HTTP/1.1"] * 3
+    assert [request.line for request in proxied] == [
+        "GET http://localhost:9/connections HTTP/1.1"
+    ] * 3
+    assert [request.line for request in direct] == ["POST /connect/revocation HTTP/1.1"] * 3
+
+
+def test_what_reaches_xero_through_the_real_transport(loopback_servers, no_proxies, store):
+    (port, received), _other = loopback_servers
+    xero_oauth = oauth.XeroOAuth(
+        CLIENT_ID, SECRET, api_url=f"http://127.0.0.1:{port}", version="18.0.1.2.3"
+    )
+    xero = client.XeroClient(xero_oauth, store.get, store.save)
+    common = {
+        "Host": f"127.0.0.1:{port}",
+        "User-Agent": "account_xero_export/18.0.1.2.3",
+        "Accept-Encoding": "gzip, deflate",
+        "Accept": "application/json",
+        "Connection": "keep-alive",
+        "xero-tenant-id": TENANT,
+        "Authorization": "Bearer at-1",
+    }
+
+    # The calls put_invoices, put_attachment and get_contacts make (they read Xero's answer).
+    xero.request(
+        "PUT",
+        "Invoices",
+        tenant_id=TENANT,
+        params={"summarizeErrors": "false", "unitdp": 4},
+        json={"Invoices": [{"Reference": "Zoë & co", "Total": 1.5}]},
+    )
+    xero.request(
+        "PUT",
+        "Invoices/i-1/Attachments/scan%201.pdf",
+        tenant_id=TENANT,
+        data=b"%PDF-1.4\n",
+        headers={"Content-Type": "application/pdf"},
+    )
+    xero.request("GET", "Contacts", tenant_id=TENANT, params={"where": 'Name=="A & B"', "page": 2})
+
+    put_json, put_file, get = received
+    assert put_json == Received(
+        "PUT /api.xro/2.0/Invoices?summarizeErrors=false&unitdp=4 HTTP/1.1",
+        {**common, "Content-Length": "60", "Content-Type": "application/json"},
+        b'{"Invoices": [{"Reference": "Zo\\u00eb & co", "Total": 1.5}]}',
+    )
+    assert put_file == Received(
+        "PUT /api.xro/2.0/Invoices/i-1/Attachments/scan%201.pdf HTTP/1.1",
+        {**common, "Content-Type": "application/pdf", "Content-Length": "9"},
+        b"%PDF-1.4\n",
+    )
+    assert get == Received(
+        "GET /api.xro/2.0/Contacts?where=Name%3D%3D%22A+%26+B%22&page=2 HTTP/1.1", common, b""
+    )
+
+
+def test_an_answer_that_never_comes_is_a_transient_error_perhaps_received(no_proxies, store):
+    # A server that accepts the connection and never answers: the read timeout ends the call.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        api_url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        xero_oauth = oauth.XeroOAuth(CLIENT_ID, SECRET, api_url=api_url, timeout=(5, 0.01))
+        xero = client.XeroClient(xero_oauth, store.get, store.save)
+        with pytest.raises(errors.XeroTransientError) as info:
+            xero.put_attachment(TENANT, "Invoices", "i-1", "a.pdf", b"%PDF", "application/pdf")
+    assert isinstance(info.value.__cause__, requests.ReadTimeout)
+    assert info.value.status is None
+    assert info.value.maybe_received is True
+
+
+def test_a_refused_connection_is_a_transient_error_never_sent(no_proxies, store):
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        api_url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    xero = client.XeroClient(oauth.XeroOAuth(CLIENT_ID, api_url=api_url), store.get, store.save)
+    with pytest.raises(errors.XeroTransientError) as info:
+        xero.put_attachment(TENANT, "Invoices", "i-1", "a.pdf", b"%PDF", "application/pdf")
+    assert isinstance(info.value.__cause__, requests.ConnectionError)
+    assert info.value.maybe_received is False
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "options"),
+    [
+        (
+            "PUT",
+            API + "Invoices",
+            {
+                "params": {"summarizeErrors": "false", "unitdp": 4},
+                "json": {"Invoices": [{"Reference": "Zoë & co", "Total": 1.5}]},
+                "headers": {"xero-tenant-id": TENANT, "Idempotency-Key": "batch-1"},
+            },
+        ),
+        (
+            "PUT",
+            API + "CreditNotes/cn-1/Attachments/INV%20001%20%C3%A9.pdf",
+            {"data": b"%PDF-1.4", "headers": {"Content-Type": "application/pdf"}},
+        ),
+        (
+            "PUT",
+            API + "Invoices/i-1/Attachments/empty.txt",
+            {"data": b"", "headers": {"Content-Type": "text/plain"}},
+        ),
+        (
+            "GET",
+            API + "Contacts",
+            {"params": {"where": 'EmailAddress=="a+b@example.com"', "IDs": "c-1,c-2", "page": 2}},
+        ),
+        ("DELETE", CONNECTIONS_URL + "/c-1", {"headers": {"Authorization": "Bearer at-1"}}),
+        (
+            "POST",
+            REVOCATION_URL,
+            {
+                "data": {"token": "rt-1", "client_id": CLIENT_ID},
+                "auth": requests.auth.HTTPBasicAuth(CLIENT_ID, SECRET),
+            },
+        ),
+    ],
+)
+def test_requests_are_sent_as_requests_would_prepare_them(mocked, xero_oauth, method, url, options):
+    mocked.add(method, url)
+    xero_oauth.send(method, url, **options)
+    sent = mocked.calls[0].request
+    headers = {**xero_oauth.session.headers, **options.get("headers", {})}
+    expected = requests.Request(method, url, **{**options, "headers": headers}).prepare()
+    assert (sent.method, sent.url, list(sent.headers.items()), sent.body) == (
+        expected.method,
+        expected.url,
+        list(expected.headers.items()),
+        expected.body,
+    )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"headers": {"xero-tenant-id": "t-1\r\nX-Other: 1"}}, {"json": {"Total": float("nan")}}],
+)
+def test_a_request_requests_would_refuse_is_an_error_and_never_sent(mocked, xero_oauth, options):
+    with pytest.raises(errors.XeroError) as info:
+        xero_oauth.send("PUT", API + "Invoices", **options)
+    assert type(info.value) is errors.XeroError
+    assert len(mocked.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "written"),
+    [
+        ("HTTPS://API.Xero.com/", "https://api.xero.com"),
+        ("https://bücher.example/xero/", "https://xn--bcher-kva.example/xero"),
+        ("http://localhost:8091", "http://localhost:8091"),
+    ],
+)
+def test_base_urls_are_written_once_as_requests_writes_them(url, written):
+    assert oauth.XeroOAuth(CLIENT_ID, api_url=url).api_url == written
 
 
 def test_tracking_categories_are_read_archived_ones_included(mocked, xero):

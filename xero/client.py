@@ -134,8 +134,8 @@ class XeroClient:
                         json=json,
                         data=data,
                         headers={**call_headers, "Authorization": bearer},
-                        # A hook, so that the limits are read from error answers (a 429) too.
-                        hooks={"response": self._note_limits},
+                        # Told of error answers (a 429) too, so that their limits are read.
+                        on_response=self._note_limits,
                     )
                 break
             except errors.XeroAuthenticationError as exc:
@@ -309,11 +309,10 @@ class XeroClient:
         self._token_saver(token)
         return token
 
-    def _note_limits(self, response, *args, **kwargs):
+    def _note_limits(self, response):
         if self._limiter:
             self._limiter.observe(response.status_code, response.headers)
         for name, header in _LIMIT_HEADERS.items():
             value = response.headers.get(header)
             if value is not None and value.strip().isdigit():
                 self.limits_remaining[name] = int(value)
-        return response

@@ -139,8 +139,11 @@ def error_from_response(status, headers, body):
 
 
 def raise_for_response(response):
-    """Raise the mapped exception if `response` is an HTTP error; return it otherwise."""
-    if response.status_code < 400:
+    """Return `response` if it is a success (2xx); raise the mapped exception otherwise.
+
+    A redirect is an error too: Xero does not redirect API calls, and `XeroOAuth.send` follows
+    none."""
+    if response.status_code < 300:
         return response
     try:
         body = response.json()
