@@ -29,6 +29,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import freezegun.api
 import requests
 from freezegun import freeze_time
 
@@ -152,16 +153,17 @@ class Clock:
 
     def __init__(self, sandbox):
         self.sandbox = sandbox
-        # No module is given the real time (freezegun.configure takes no empty list of them):
-        # freezegun would otherwise look through the caller's stack for its default ones
-        # (threading, queue...) on every reading of the clock, a cost of the bench counted as
-        # Odoo's. Those modules took their clocks before freezegun patched them.
         self.freezer = freeze_time(fields.Datetime.now(), tick=True)
-        self.freezer.ignore = ()
         self.factory = None
         self.skipped = 0.0
 
     def __enter__(self):
+        # Every reading of the clock gets its time without freezegun looking through the
+        # caller's stack for the modules it leaves on real time (threading, queue...), a cost of
+        # the bench counted as Odoo's: those modules keep the real clocks they took when they
+        # were loaded, which freezegun leaves alone when it starts.
+        self.inspection_limit = freezegun.api.call_stack_inspection_limit
+        freezegun.api.call_stack_inspection_limit = 0
         self.factory = self.freezer.start()
         self.sandbox.control("clock", set=self.now().isoformat())
         # The set-up's calls (organisation, accounts, taxes) leave Xero's minute first.
@@ -171,6 +173,7 @@ class Clock:
 
     def __exit__(self, *exc):
         self.freezer.stop()
+        freezegun.api.call_stack_inspection_limit = self.inspection_limit
 
     def now(self):
         return self.factory()
