@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_datetime
+from odoo.tools import SQL, format_datetime
 
 from ..xero import (
     XeroAuthenticationError,
@@ -196,7 +196,8 @@ class XeroExportBatch(models.Model):
         """Add `results` ({move id: (result, message, Xero id or None)}) to the batch
         `batch_id`, whose company the caller gives: a transaction of its own need not read the
         batch for it."""
-        self.env["xero.export.line"].create(
+        insert_lines(
+            self.env["xero.export.line"],
             [
                 {
                     "batch_id": batch_id,
@@ -207,7 +208,7 @@ class XeroExportBatch(models.Model):
                     "xero_id": xero_id or False,
                 }
                 for move_id, (result, message, xero_id) in results.items()
-            ]
+            ],
         )
 
     @api.model
@@ -1018,6 +1019,41 @@ class XeroExportLine(models.Model):
     )
     xero_id = fields.Char("Xero ID")
     message = fields.Text()
+
+
+def insert_lines(model, rows):
+    """Create lines of `model` (a send's lines: plain columns, with no default, computed field,
+    constraint or override of create to run) from `rows`, dicts with the same keys, in one
+    statement. The ORM's create costs a tenth of a millisecond per record in defaults and cache
+    work, and a send makes a line per document, and a review another."""
+    if not rows:
+        return
+    fnames = list(rows[0])
+    fields_ = [model._fields[fname] for fname in fnames]
+    now, uid = model.env.cr.now(), model.env.uid
+    values = [
+        (
+            uid,
+            now,
+            uid,
+            now,
+            *(field.convert_to_column_insert(row[field.name], model) for field in fields_),
+        )
+        for row in rows
+    ]
+    columns = ["create_uid", "create_date", "write_uid", "write_date", *fnames]
+    model.env.cr.execute(
+        SQL(
+            "INSERT INTO %s (%s) VALUES " + ", ".join(["%s"] * len(values)),
+            SQL.identifier(model._table),
+            SQL(", ").join(map(SQL.identifier, columns)),
+            *values,
+        )
+    )
+    # What the environment holds of their parents' lines is short of them now.
+    for field in fields_:
+        for inverse in model.pool.field_inverses[field]:
+            model.env[inverse.model_name].invalidate_model([inverse.name])
 
 
 def _kind(move):

@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 
 from ..models.account_move import MappingProblem
 from ..models.xero_connection import INVOICE_STATUSES
-from ..models.xero_export_batch import KEEP_STATUS
+from ..models.xero_export_batch import KEEP_STATUS, insert_lines
 
 VERDICTS = [
     ("create", "To create"),
@@ -127,25 +127,27 @@ class XeroSendWizard(models.TransientModel):
             self.step = "connect"
             return
         review = self.move_ids._xero_review(connection, self.action, with_data=False)
-        self.write(
-            {
-                "step": "review",
-                "line_ids": [(5, 0, 0)]
-                + [
-                    (
-                        0,
-                        0,
-                        {
-                            "move_id": move.id,
-                            "verdict": verdict,
-                            "message": reason,
-                            "fixable": isinstance(reason, MappingProblem),
-                        },
-                    )
-                    for move, (verdict, reason, _data, _built) in review.items()
-                ],
-            }
+        self._show(
+            "review",
+            [
+                {
+                    "move_id": move.id,
+                    "verdict": verdict,
+                    "message": reason,
+                    "fixable": isinstance(reason, MappingProblem),
+                }
+                for move, (verdict, reason, _data, _built) in review.items()
+            ],
         )
+
+    def _show(self, step, lines):
+        """Go to `step`, showing `lines` (values of this wizard's lines) in place of those it
+        showed: a line per document of the selection, made in one statement."""
+        self.line_ids.unlink()
+        insert_lines(
+            self.env["xero.send.wizard.line"], [{"wizard_id": self.id, **line} for line in lines]
+        )
+        self.step = step
 
     def action_start_session(self):
         """Connect (or reconnect), then come back to this same selection."""
@@ -194,24 +196,17 @@ class XeroSendWizard(models.TransientModel):
         results = self.env["xero.export.batch"]._send(
             self.connection_id, self.move_ids, self.action, update_status=self.update_status
         )
-        self.write(
-            {
-                "step": "result",
-                "line_ids": [(5, 0, 0)]
-                + [
-                    (
-                        0,
-                        0,
-                        {
-                            "move_id": result["move_id"],
-                            "verdict": result["result"],
-                            "message": result["message"],
-                            "xero_url": result["url"] if result["result"] != "failed" else False,
-                        },
-                    )
-                    for result in results
-                ],
-            }
+        self._show(
+            "result",
+            [
+                {
+                    "move_id": result["move_id"],
+                    "verdict": result["result"],
+                    "message": result["message"],
+                    "xero_url": result["url"] if result["result"] != "failed" else False,
+                }
+                for result in results
+            ],
         )
         return self._action_open()
 
