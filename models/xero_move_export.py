@@ -274,16 +274,42 @@ class XeroMoveExport(models.Model):
             self.env["account.move"].browse(list(bodies))._message_log_batch(bodies=bodies)
 
     def _write_each(self, per_record):
-        """Write each export record's own values ({export id: values}): one write for all those
-        given the same values (documents waiting for the same limit), as a write costs the ORM
-        as much for one record as for many."""
-        groups = {}
+        """Write each export record's own values ({export id: values}: plain fields, mostly a
+        document's own, its Xero id or its attempt), as write() would, but for all the records
+        given the same fields at once: each field's values go to the cache, and to the database
+        with the next flush, and what depends on them (the documents' Xero state) is told once.
+        A write() per record costs the ORM as much for one record as for a request's fifty."""
+        by_fields = {}
         for export_id, values in per_record.items():
             if values:
-                key = repr(sorted(values.items()))
-                groups.setdefault(key, (values, []))[1].append(export_id)
-        for values, export_ids in groups.values():
-            self.browse(export_ids).write(values)
+                by_fields.setdefault(tuple(sorted(values)), []).append(export_id)
+        for fnames, export_ids in by_fields.items():
+            exports = self.browse(export_ids)
+            fields_ = [self._fields[fname] for fname in fnames]
+            # Plain stored fields only: no compute or inverse to run, no one2many of another
+            # model listing these records to keep up to date (see Many2one.write).
+            assert all(
+                field.store
+                and field.type not in ("one2many", "many2many")
+                and not (field.compute or field.inverse or self.pool.field_inverses[field])
+                for field in fields_
+            ), fnames
+            exports.modified(
+                [field.name for field in fields_ if self.pool.is_modifying_relations(field)],
+                before=True,
+            )
+            for field in fields_:
+                exports.env.cache.update(
+                    exports,
+                    field,
+                    [
+                        field.convert_to_cache(per_record[id_][field.name], exports)
+                        for id_ in export_ids
+                    ],
+                    dirty=True,
+                )
+            exports.write({})  # who wrote them, and when
+            exports.modified(fnames)
 
     # ------------------------------------------------------------------ steps after the send
 
