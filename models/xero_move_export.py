@@ -260,6 +260,9 @@ class XeroMoveExport(models.Model):
             common.update(claimed_by_id=False, claimed_at=False)
         if state == "sent":
             common.update(error=False, error_details=False, needs_fix=False)
+        # What a transition and the documents' Xero state read of these records, and nothing
+        # else of their thirty columns: a transaction of its own reads them afresh.
+        self.fetch(["state", "move_id", "changed", "queued"])
         # Written where it changes only: each write of it recomputes (and rewrites) the Xero
         # state of the documents. What all have in common is written once for all.
         changing = self.filtered(lambda export: export.state != state)
