@@ -953,7 +953,11 @@ class _Run:
             return []
         export_ids = [self.claims[move.id]["export"] for move in moves]
         pending = self.Export._committed(
-            lambda env: set(env["xero.move.export"].browse(export_ids).filtered(flag).move_id.ids)
+            lambda env: set(
+                env["xero.move.export"]
+                .search_fetch([("id", "in", export_ids), (flag, "=", True)], ["move_id"])
+                .move_id.ids
+            )
         )
         return [move for move in moves if move.id in pending]
 

@@ -37,6 +37,20 @@ ID_FIELDS = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
 NUMBERS_PER_LOOKUP = 25
 # Documents sent per run of the background job (one Xero request's worth).
 BACKGROUND_BATCH = 50
+# What a claim is made of (see _claim), and what the documents' Xero state reads.
+CLAIM_FIELDS = [
+    "state",
+    "move_id",
+    "xero_id",
+    "version",
+    "attempt",
+    "error",
+    "attempts",
+    "xero_status",
+    "queued_by_id",
+    "changed",
+    "queued",
+]
 # Export records queued at once (the rest of the selection is not held meanwhile).
 QUEUE_CHUNK = 500
 # Free calls in Xero's minute that a run sending documents waits for: a look-up of their
@@ -150,6 +164,7 @@ class XeroMoveExport(models.Model):
 
         def claim(env):
             exports = env[self._name].browse(sorted(locked))
+            exports.fetch(CLAIM_FIELDS)
             claims = {}
             for export in exports:
                 previous = export.state
@@ -334,6 +349,7 @@ class XeroMoveExport(models.Model):
     def _step_done(self, values, step):
         """That step is done for these: `values`, and no warning of it is left."""
         self.write(values)
+        self.fetch(["warning"])
         self.filtered(lambda export: export.warning)._step_warning(step)
 
     # ------------------------------------------------------------------ the background queue
