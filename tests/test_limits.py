@@ -202,3 +202,28 @@ class TestLimits(XeroSendCase):
         self.assertEqual(set(bills.mapped("xero_state")), {"sent"})
         self.assertEqual(len(self.xero_documents()), 3)
         self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 1)
+
+    def test_documents_given_their_own_waits_at_once_each_show_theirs(self):
+        bills = self.make_move(ref="OWN-1") | self.make_move(ref="OWN-2")
+        Export = self.env["xero.move.export"]
+        # As the engine writes them: export records are read-only for every group.
+        exports = Export.sudo().browse(sorted(Export._export_ids(self.connection, bills).values()))
+        self.env.invalidate_all()  # made in SQL: read afresh, as the next transaction would
+        soon = fields.Datetime.now() + timedelta(minutes=1)
+        exports._write_each(
+            {
+                exports[0].id: {"queued": True, "next_try_at": soon, "waiting_reason": "One"},
+                exports[1].id: {
+                    "queued": True,
+                    "next_try_at": soon + timedelta(minutes=1),
+                    "waiting_reason": "Two",
+                },
+            }
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(
+            [(e.waiting_reason, e.next_try_at - soon) for e in exports],
+            [("One", timedelta(0)), ("Two", timedelta(minutes=1))],
+        )
+        self.assertEqual(exports.move_id.mapped("xero_state"), ["queued", "queued"])
