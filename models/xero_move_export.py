@@ -312,6 +312,7 @@ class XeroMoveExport(models.Model):
                 and not (field.compute or field.inverse or self.pool.field_inverses[field])
                 for field in fields_
             ), fnames
+            exports.write({})  # the access check, and who wrote them and when
             exports.modified(
                 [field.name for field in fields_ if self.pool.is_modifying_relations(field)],
                 before=True,
@@ -326,7 +327,6 @@ class XeroMoveExport(models.Model):
                     ],
                     dirty=True,
                 )
-            exports.write({})  # who wrote them, and when
             exports.modified(fnames)
 
     # ------------------------------------------------------------------ steps after the send
