@@ -29,7 +29,7 @@ from ..xero.payloads import (
     wrapper_for,
 )
 from .account_move import SETTLED_STATUSES, XERO_TYPES
-from .xero_move_export import ID_FIELDS, NUMBER_FIELDS
+from .xero_move_export import ID_FIELDS, NUMBER_FIELDS, UNQUEUED
 from .xero_rate_limit import limit_name
 
 _logger = logging.getLogger(__name__)
@@ -42,13 +42,6 @@ CONTACT_QUERY_CHARS = 4000
 MAX_TRIES = 8
 BACKOFF_BASE = 30
 BACKOFF_CAP = 3600
-UNQUEUED = {
-    "queued": False,
-    "next_try_at": False,
-    "waiting_reason": False,
-    "attempts": 0,
-    "queued_steps_only": False,
-}
 # The send wizard's choice for documents already in Xero: keep the status they have there.
 KEEP_STATUS = "keep"
 # Statuses Xero does not take an approved document back to: from AUTHORISED, Xero's only status
@@ -121,7 +114,7 @@ class XeroExportBatch(models.Model):
         recorded at once, for a whole request in one transaction of its own, so that no later
         failure can make Odoo forget a document Xero has.
         """
-        self.check_access("create")
+        self._check_may_send()
         if connection.state != "connected":
             raise UserError(
                 _(
@@ -138,7 +131,7 @@ class XeroExportBatch(models.Model):
             for move, (verdict, reason, _d, _b) in review.items()
             if verdict == "blocked"
         }
-        (moves.browse([move.id for move in going]) | follow_up).check_access("write")
+        self._check_may_send(moves.browse([move.id for move in going]) | follow_up)
         self.env.flush_all()
         Export = self.env["xero.move.export"]
         skipped = {
@@ -190,6 +183,16 @@ class XeroExportBatch(models.Model):
                 for line in env[self._name].browse(batch_id).line_ids
             ]
         )
+
+    @api.model
+    def _check_may_send(self, moves=None):
+        """Raise AccessError unless this user may send documents to Xero, `moves` among them:
+        sending changes what Odoo holds of them, so it takes the right to write them (an
+        invoicing user has it, a read-only accountant not). The send's own records (its log,
+        the export records) are the engine's, which no user writes."""
+        self.env["account.move"].check_access("write")
+        if moves:
+            moves.check_access("write")
 
     @api.model
     def _log(self, batch_id, company_id, results):

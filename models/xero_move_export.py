@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_datetime, split_every
 
@@ -58,6 +59,14 @@ QUEUE_CHUNK = 500
 ROOM_TO_SEND = 4
 # Documents of a connection that is not connected are looked at again this much later.
 RECONNECT_WAIT = timedelta(hours=1)
+# An export record out of the queue.
+UNQUEUED = {
+    "queued": False,
+    "next_try_at": False,
+    "waiting_reason": False,
+    "attempts": 0,
+    "queued_steps_only": False,
+}
 
 
 class XeroMoveExport(models.Model):
@@ -358,6 +367,8 @@ class XeroMoveExport(models.Model):
     def _enqueue(self, connection, moves):
         """Queue `moves` for the background job, as this user; returns how many were queued
         (those someone is sending right now are left to them)."""
+        connection.check_access("read")
+        self.env["xero.export.batch"]._check_may_send(moves)
         ids = self._export_ids(connection, moves)
         busy = self._is_busy(list(ids.values()))
         queued = [export_id for export_id in ids.values() if export_id not in busy]
@@ -433,12 +444,25 @@ class XeroMoveExport(models.Model):
             if connection.state != "connected" or until:
                 self._wait_for(connection, until, why)
                 continue
-            self.env["xero.export.batch"].with_user(user or self.env.user)._send(
+            # Sent as the user who queued them, their records too: what they may do is checked
+            # as in a send of their own, not waved through by the job's rights.
+            sender = self.env["xero.export.batch"].with_user(user or self.env.user)
+            connection, moves = connection.with_env(sender.env), batch.move_id.with_env(sender.env)
+            try:
+                connection.check_access("read")
+                sender._check_may_send(moves)
+            except AccessError:
+                # They may no longer (their rights or companies changed since): these leave the
+                # queue, saying why, and the rest of the queue goes on.
+                batch._refused(sender.env.user)
+                done += len(batch)
+                continue
+            sender._send(
                 connection,
-                batch.move_id,
+                moves,
                 "retry",
                 background=True,
-                follow_up=steps.filtered("queued_steps_only").move_id,
+                follow_up=moves & steps.filtered("queued_steps_only").move_id,
             )
             done += len(batch)
             # The minute's calls spent: the rest of the queue learns it now, not in a run of its
@@ -446,6 +470,31 @@ class XeroMoveExport(models.Model):
             self._committed(lambda env, c=connection: self._postpone_if_spent(env, c))
             break
         self._after_queue_run(done)
+
+    def _refused(self, user):
+        """These were queued by `user`, who may no longer send them: out of the queue, each
+        saying why in its error and its chatter. A document Xero may have stays one (it is
+        looked up there before it is sent again), and one sent stays sent."""
+        message = _(
+            "Not sent: %(user)s, who queued it, may no longer send it to Xero. Someone who may "
+            "can send it again.",
+            user=user.name,
+        )
+
+        def work(env):
+            exports = env[self._name].browse(self.ids)
+            exports.fetch(["state"])
+            now = {"to_send": "failed", "sending": "uncertain"}
+            for state, group in exports.grouped(lambda e: now.get(e.state, e.state)).items():
+                values = dict(UNQUEUED)
+                if state != "sent":
+                    values.update(error=message, error_details=False, needs_fix=False)
+                group._transition(state, values, notes=dict.fromkeys(group.ids, message))
+
+        _logger.info(
+            "Xero export: %s may no longer send %s queued documents", user.login, len(self)
+        )
+        self._committed(work)
 
     def _wait_for(self, connection, until, why):
         """Everything of `connection` queued and due before `until` (None: it is not connected)

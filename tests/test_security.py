@@ -22,14 +22,14 @@ RIGHTS = {
     "xero.category.account": {CLERK: "r", MANAGER: "rwcu"},
     "xero.connection": {CLERK: "r", MANAGER: "rwcu"},
     "xero.connection.secret": {},
-    "xero.export.batch": {CLERK: "rc", MANAGER: "rwcu"},
-    "xero.export.line": {CLERK: "rc", MANAGER: "rwcu"},
+    "xero.export.batch": {CLERK: "r", MANAGER: "ru"},
+    "xero.export.line": {CLERK: "r", MANAGER: "ru"},
     "xero.move.export": {CLERK: "r", MANAGER: "r"},
     "xero.oauth.state": {},
     "xero.partner.link": {CLERK: "r", MANAGER: "rwcu"},
     "xero.rate.limit": {},
     "xero.send.wizard": {CLERK: "rwcu"},
-    "xero.send.wizard.line": {CLERK: "rwcu"},
+    "xero.send.wizard.line": {CLERK: "ru"},
     "xero.setup.wizard": {MANAGER: "rwcu"},
     "xero.setup.wizard.category": {MANAGER: "rwcu"},
     "xero.setup.wizard.tax": {MANAGER: "rwcu"},
@@ -190,6 +190,70 @@ class TestRoles(XeroSendCase):
         )
         self.assertFalse(self.env["xero.send.wizard"].with_user(colleague).search([]))
         self.assertTrue(self.env["xero.export.line"].with_user(colleague).search([]))
+
+    def test_a_clerk_cannot_have_the_queue_send_another_companys_documents(self):
+        other = self.setup_other_company(name="Other Bar")
+        theirs = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "company_id": other["company"].id,
+                "partner_id": self.vendor.id,
+                "invoice_date": "2026-11-02",
+                "invoice_line_ids": [Command.create({"name": "Gin", "price_unit": 40.0})],
+            }
+        )
+        theirs.action_post()
+        mine = self.make_move()
+        wizard, _review = self.review(mine)
+        # What the queue sends is what the review found: no line is the user's to write.
+        with self.assertRaises(AccessError):
+            wizard.write(
+                {"line_ids": [Command.create({"move_id": theirs.id, "verdict": "create"})]}
+            )
+        with self.assertRaises(AccessError):
+            wizard.line_ids.write({"move_id": theirs.id})
+        # Nor a log line or a send of their own making.
+        for model in ("xero.export.batch", "xero.export.line"):
+            with self.assertRaises(AccessError, msg=model):
+                self.env[model].with_user(self.clerk).create({"connection_id": self.connection.id})
+        # And queued as this user, someone else's documents are refused before anything is kept.
+        Export = self.env["xero.move.export"].with_user(self.clerk)
+        with self.assertRaises(AccessError):
+            Export._enqueue(self.connection.with_user(self.clerk), theirs.with_user(self.clerk))
+        self.assertFalse(self.env["xero.move.export"].search([("move_id", "=", theirs.id)]))
+        # Nor is another company's organisation named in a dialog made by hand.
+        forged = (
+            self.env["xero.send.wizard"]
+            .with_user(self.clerk)
+            .create(
+                {"action": "invoice", "connection_id": self.make_connection(other["company"]).id}
+            )
+        )
+        with self.assertRaises(AccessError):
+            forged.read(["organisation_name"])
+
+    def test_a_user_who_may_no_longer_send_leaves_the_queue_and_the_rest_goes_on(self):
+        self.connection.background_threshold = 0
+        colleague = self.company_user("xero_colleague", CLERK)
+        leaver = self.make_move(ref="LEAVER-1")
+        wizard, _review = self.review(leaver)
+        wizard.action_send()
+        staying = self.make_move(ref="STAYING-1")
+        wizard, _review = self.review(staying, user=colleague)
+        wizard.action_send()
+        self.clerk.groups_id = [Command.unlink(self.env.ref(CLERK).id)]
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(leaver.xero_state, "error")
+        self.assertIn("xero_clerk", leaver.xero_error)
+        self.assertIn("may no longer send it", leaver.message_ids[0].body)
+        self.assertFalse(leaver.xero_export_id.queued)
+        self.assertEqual(staying.xero_state, "sent")
+        self.assertEqual(
+            [i["InvoiceNumber"] for i in self.xero_documents()],
+            ["STAYING-1"],
+            "only the colleague's",
+        )
 
     def test_401_and_403_from_xero_ask_for_the_manager_again(self):
         self.sandbox_control("faults", revoke_tokens=True)

@@ -53,7 +53,9 @@ class XeroSendWizard(models.TransientModel):
         help="Documents already in Xero keep the status they have there, unless you choose one. "
         "Xero does not take an approved document back to Draft or Awaiting approval.",
     )
-    organisation_name = fields.Char(related="connection_id.organisation_name")
+    # Read as the user (not as the superuser, as related fields are by default): a dialog made
+    # by hand for another company's connection or documents shows nothing of them.
+    organisation_name = fields.Char(related="connection_id.organisation_name", compute_sudo=False)
     status_message = fields.Char(compute="_compute_status_message")
     needs_reauth = fields.Boolean(compute="_compute_counts")
     can_connect = fields.Boolean(compute="_compute_counts")
@@ -218,9 +220,11 @@ class XeroSendWizardLine(models.TransientModel):
 
     wizard_id = fields.Many2one("xero.send.wizard", required=True, ondelete="cascade")
     move_id = fields.Many2one("account.move", "Document", required=True)
-    partner_id = fields.Many2one(related="move_id.partner_id")
-    amount_total = fields.Monetary(related="move_id.amount_total", currency_field="currency_id")
-    currency_id = fields.Many2one(related="move_id.currency_id")
+    partner_id = fields.Many2one(related="move_id.partner_id", compute_sudo=False)
+    amount_total = fields.Monetary(
+        related="move_id.amount_total", currency_field="currency_id", compute_sudo=False
+    )
+    currency_id = fields.Many2one(related="move_id.currency_id", compute_sudo=False)
     verdict = fields.Selection(VERDICTS, required=True)
     message = fields.Text("Why")
     fixable = fields.Boolean(help="Blocked by something the Xero setup fixes.")
