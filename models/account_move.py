@@ -62,6 +62,9 @@ REVIEW_LINE_FIELDS = [
     "discount",
     "tax_ids",
     "analytic_distribution",
+    "tax_line_id",
+    "group_tax_id",
+    "amount_currency",
 ]
 # The lines of a document's invoice_line_ids (see its domain in account.move).
 INVOICE_LINE_TYPES = ("product", "line_section", "line_note")
@@ -360,13 +363,15 @@ class AccountMove(models.Model):
         # their lines in the same order (account.move.line's), which the sort by sequence keeps
         # for equal sequences. Sorted and filtered as plain lists, which costs less than
         # recordsets' sorted() and filtered().
-        lines, roundings = [], []
+        lines, roundings, tax_lines = [], [], []
         for line in self.line_ids:
             kind = line.display_type
             if kind in INVOICE_LINE_TYPES:
                 lines.append((line, kind, line.tax_ids if kind == "product" else None))
             elif kind == "rounding":
                 roundings.append(line)
+            elif kind == "tax":
+                tax_lines.append(line)
         lines.sort(key=lambda item: item[0].sequence)
         tax_ids = [taxes._ids for _line, kind, taxes in lines if kind == "product"]
         if not tax_ids:
@@ -457,6 +462,16 @@ class AccountMove(models.Model):
         # ("Add a rounding line") or in the biggest tax ("Modify tax amount"). Amounts in the
         # document's currency, signed as the document's lines.
         tax_rounding = None
+        # Odoo's tax per Xero tax type, for the payload to check against Xero's (a cash
+        # rounding in a tax counts in it, as it goes in it in Xero; a group's taxes count in
+        # the group's, which is what the lines carry and what is mapped).
+        taxes = {}
+        for tax_line in [*tax_lines, *(r for r in roundings if r.tax_line_id)]:
+            problem, rate = setup.tax_rate(tax_line.group_tax_id or tax_line.tax_line_id)
+            if problem:
+                return problem, None
+            amount = _decimal(self.direction_sign * tax_line.amount_currency)
+            taxes[rate.tax_type] = taxes.get(rate.tax_type, Decimal(0)) + amount
         for rounding in roundings:
             amount = _decimal(self.direction_sign * rounding.amount_currency)
             if rounding.tax_line_id:
@@ -499,6 +514,7 @@ class AccountMove(models.Model):
             "lines": data_lines,
             "tax_rounding": tax_rounding,
             "total": _decimal(self.amount_total),
+            "taxes": taxes,
         }
         return None, data
 

@@ -220,6 +220,51 @@ class TestTotals(XeroAmountsCase):
         self.assertEqual(good.xero_state, "sent")
         self.assertEqual(len(self.xero_documents()), 1, "the blocked bill was not sent")
 
+    def test_taxes_rounded_globally_with_the_same_total_are_blocked_too(self):
+        self.env.company.tax_calculation_rounding_method = "round_globally"
+        included = [Command.set(self.gst_sale_included.ids)]
+        lines = [
+            {"name": f"Schooner {i}", "quantity": 1, "price_unit": 1.05, "tax_ids": included}
+            for i in range(3)
+        ]
+        invoice = self.make_move("out_invoice", lines=lines)
+        # Odoo: 2.86 + 0.29 of GST = 3.15; Xero: 3 x (0.95 + 0.10), the same 3.15.
+        self.assertEqual((invoice.amount_tax, invoice.amount_total), (0.29, 3.15))
+        _wizard, review = self.review(invoice)
+        self.assertEqual(review[invoice][0], "blocked")
+        self.assertIn("Xero would book 0.30 of tax OUTPUT, Odoo books 0.29", review[invoice][1])
+
+    def test_a_tax_xero_would_work_out_differently_is_blocked(self):
+        # Odoo takes 10% of the price out of it; Xero's 10% GST takes 1/11.
+        division = self.env["account.tax"].create(
+            {
+                "name": "10% of the price",
+                "amount": 10.0,
+                "amount_type": "division",
+                "type_tax_use": "sale",
+                "price_include_override": "tax_included",
+            }
+        )
+        rates = {rate.tax_type: rate for rate in self.connection.tax_rate_ids}
+        self.connection.tax_mapping_ids = [
+            Command.create({"tax_id": division.id, "tax_rate_id": rates["OUTPUT"].id})
+        ]
+        invoice = self.make_move(
+            "out_invoice",
+            lines=[
+                {
+                    "name": "Function",
+                    "quantity": 1,
+                    "price_unit": 100.0,
+                    "tax_ids": [Command.set(division.ids)],
+                }
+            ],
+        )
+        self.assertEqual((invoice.amount_tax, invoice.amount_total), (10.0, 100.0))
+        _wizard, review = self.review(invoice)
+        self.assertEqual(review[invoice][0], "blocked")
+        self.assertIn("Xero would book 9.09 of tax OUTPUT, Odoo books 10.00", review[invoice][1])
+
 
 @tagged("post_install", "-at_install")
 class TestStatuses(XeroAmountsCase):

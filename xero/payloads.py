@@ -43,7 +43,9 @@ percentage of its TaxType in Xero). A cash rounding Odoo put in a tax (``tax_rou
 TaxType and amount) goes into the TaxAmount of the line of that TaxType with the largest tax:
 Xero keeps a TaxAmount given on a line ("This value can be overriden if the calculated
 <TaxAmount> is not correct", OpenAPI LineItem). A doc with a ``total`` (Odoo's) that Xero would
-total differently is refused with a PayloadError saying both.
+total differently is refused with a PayloadError saying both, and so is one with ``taxes`` (Odoo's
+tax per TaxType) that Xero would book differently: equal totals can still split differently
+between amounts and tax, or between rates, and the tax return is made of those.
 
 Amounts: quantities, unit amounts and discount rates are rounded half up to 4 decimals and sent
 as JSON numbers, through ``float``. A float prints in JSON as the shortest text that reads back
@@ -233,6 +235,8 @@ class _Builder:
             self.round_tax(doc["tax_rounding"])
         if doc.get("total") is not None:
             self.check_total(doc["total"])
+        if doc.get("taxes") is not None:
+            self.check_taxes(doc["taxes"])
         return result
 
     def completed(self, built):
@@ -471,6 +475,25 @@ class _Builder:
                 "Round taxes per line in Odoo, use a cash rounding that adds a line, or change "
                 "the document, then send it again."
             )
+
+    def check_taxes(self, expected):
+        """Odoo's tax per TaxType (`expected`) against what Xero works out line by line."""
+        xero = {}
+        for line in self.priced:
+            tax_type = line[1].get("TaxType")
+            if tax_type:
+                xero[tax_type] = xero.get(tax_type, Decimal(0)) + self.line_tax(*line)
+        for tax_type in sorted(set(xero) | set(expected)):
+            theirs = xero.get(tax_type, Decimal(0))
+            ours = _cent(self.decimal(expected.get(tax_type, 0), "tax"))
+            if theirs != ours:
+                self.fail(
+                    f"Xero would book {theirs} of tax {tax_type}, Odoo books {ours}. Xero works "
+                    "out each line's tax from its rate, rounded to the cent; Odoo's differs when "
+                    "its taxes are rounded globally, or when a tax is not a plain percentage of "
+                    "its line. Round taxes per line in Odoo, or map the tax to a Xero rate that "
+                    "gives the same amounts, then send it again."
+                )
 
     def decimal(self, value, what):
         if isinstance(value, Decimal):
