@@ -3,6 +3,7 @@ import hashlib
 import logging
 import random
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -252,8 +253,14 @@ class XeroExportBatch(models.Model):
     @api.model
     def _idempotency_key(self, connection, move, version, operation):
         """The Idempotency-Key of one document: its organisation, itself, its version and the
-        operation, whatever else travels in the same request."""
+        operation, whatever else travels in the same request: a create tried again within Xero's
+        window is answered with Xero's first answer, never made twice. An update's key is its
+        own: the same update made again later (a document changed, then changed back) must be
+        made, not answered with the first one's answer, and an update in doubt is simply made
+        again (see _Run.resolve_uncertain)."""
         basis = f"{connection.tenant_id}|{move.id}|{version}|{operation}"
+        if operation == "update":
+            basis += f"|{uuid.uuid4()}"
         return f"odoo-{hashlib.sha256(basis.encode()).hexdigest()}"
 
     @api.model
@@ -285,6 +292,9 @@ class _Run:
         # review: what the steps add to their data (the contact's id, the id and status in
         # Xero) is not part of the version, and build_payloads adds it to the payload.
         self.built = built
+        # Documents whose request Xero answered without storing anything (refused, limited,
+        # never reached): their attempt is settled, and they are not looked up in Xero.
+        self.unsent = set()
 
     def version(self, move):
         """`move`'s version, as its review made it."""
@@ -333,6 +343,7 @@ class _Run:
                     "error_details": (details or {}).get(move_id) or False,
                     "needs_fix": needs_fix,
                     **UNQUEUED,
+                    **({"attempt": False} if move_id in self.unsent else {}),
                     **(
                         {"xero_status": statuses[move_id]}
                         if statuses and move_id in statuses
@@ -383,7 +394,8 @@ class _Run:
             group = [
                 m
                 for m in waiting
-                if (self.claims[m]["previous"] == "uncertain") == (state == "uncertain")
+                if (self.claims[m]["previous"] == "uncertain" and m not in self.unsent)
+                == (state == "uncertain")
             ]
             if not group:
                 continue
@@ -421,6 +433,7 @@ class _Run:
             "attempts": tries,
             "queued_by_id": self.claims[move_id].get("queued_by") or self.model.env.uid,
             "queued_steps_only": False,
+            **({"attempt": False} if move_id in self.unsent else {}),
         }
 
     def release_leftovers(self):
@@ -463,11 +476,17 @@ class _Run:
     def resolve_uncertain(self, going):
         """Documents whose earlier answer was lost are looked up in Xero: found, they are
         linked (and only updated if they changed since); not found, created."""
-        uncertain = {
-            move: self.claims[move.id]
-            for move in going
-            if self.claims[move.id]["previous"] == "uncertain"
-        }
+        uncertain = {}
+        for move in going:
+            claim = self.claims[move.id]
+            if claim["previous"] != "uncertain":
+                continue
+            if claim["xero_id"]:
+                # An update in doubt: Xero has the document in one version or the other, and
+                # no look-up tells which. It is sent again, as it is now.
+                claim["version"] = None
+                continue
+            uncertain[move] = claim
         if not uncertain:
             return going
         try:
@@ -769,14 +788,24 @@ class _Run:
             if exc.maybe_received:
                 self.uncertain(move_ids, self.model._plain_uncertain(exc))
             else:
+                self.unsent.update(move_ids)
                 self.stopped(move_ids)
         except (XeroRateLimitError, XeroAuthenticationError) as exc:
             self.stop = exc
+            self.unsent.update(move_ids)
             self.stopped(move_ids)
         except XeroValidationError as exc:
+            self.unsent.update(move_ids)
             self.fail(dict.fromkeys(move_ids, self.model._plain(exc)), needs_fix=True)
         except XeroError as exc:
-            self.fail(dict.fromkeys(move_ids, self.model._plain(exc)))
+            if exc.status is None or exc.status < 300:
+                # An answer cut short, or one that could not be read: the request went, and
+                # Xero may have stored it.
+                self.uncertain(move_ids, self.model._plain_uncertain(exc))
+            else:
+                # Refused as a whole (not found, conflict...): nothing was stored.
+                self.unsent.update(move_ids)
+                self.fail(dict.fromkeys(move_ids, self.model._plain(exc)))
         else:
             self.record_answer(kind, items, answer)
 
@@ -806,6 +835,8 @@ class _Run:
         note = _("%(what)s in Xero (%(org)s) as %(number)s, %(status)s.")
         for (move, _payload, version, warnings), element in zip(items, answer, strict=True):
             if _has_errors(element):
+                # Refused by Xero: nothing of it was stored, its attempt is settled.
+                self.unsent.add(move.id)
                 messages = validation_messages(element)
                 failed[move.id] = _plain_validation(messages)
                 details[move.id] = "\n".join(messages)

@@ -177,8 +177,10 @@ class XeroMoveExport(models.Model):
             claims = {}
             for export in exports:
                 previous = export.state
-                if previous == "sending":
-                    # Its lock was free: the worker that claimed it is gone, mid-send.
+                if previous == "sending" or (previous != "sent" and export.attempt):
+                    # Its lock was free: the worker that claimed it is gone, mid-send. Or a
+                    # request of it went and no answer settled it (it failed or waited since,
+                    # for something else): Xero may have it all the same.
                     previous = "uncertain"
                 claims[export.move_id.id] = {
                     "export": export.id,
@@ -653,6 +655,27 @@ class XeroMoveExport(models.Model):
             [candidates, LOCK_SPACE],
         )
         locked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        # An update in doubt cannot be looked up (Xero has the document either way, in one
+        # version or the other): it is sent again, by the queue, as whoever was sending it.
+        updates = locked.filtered(lambda e: e.xero_id)
+        left = updates.filtered(lambda e: e.state == "sending")
+        if left:
+            message = _(
+                "Xero did not answer an update of it: it is sent again, as it is now, since "
+                "whether Xero took that update cannot be asked."
+            )
+            for user, group in left.grouped("claimed_by_id").items():
+                group._transition(
+                    "uncertain",
+                    {
+                        "queued": True,
+                        "queued_by_id": user.id,
+                        "next_try_at": fields.Datetime.now(),
+                        "waiting_reason": message,
+                        "error": message,
+                    },
+                )
+        locked -= updates
         for connection in locked.connection_id.filtered(lambda c: c.state == "connected"):
             exports = locked.filtered(lambda e, c=connection: e.connection_id == c)
             try:

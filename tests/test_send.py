@@ -1,14 +1,17 @@
 from datetime import timedelta
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 import requests
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
+from ..xero import XeroError, XeroTransientError
+from ..xero.client import XeroClient
 from ..xero_sandbox import seed
 from .common import SANDBOX_TIMEOUT, XeroSandboxMixin, start_session
 
@@ -309,6 +312,73 @@ class TestSend(XeroSendCase):
         self.assertEqual(len(self.xero_documents()), 1, "found in Xero, not created again")
         self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 1)
         self.assertIn("Linked, not created again", bill.message_ids[0].body)
+
+    def _change(self, bill, price_unit):
+        bill.button_draft()
+        bill.invoice_line_ids.price_unit = price_unit
+        bill.action_post()
+
+    def test_an_update_xero_may_not_have_taken_is_sent_again_not_looked_up(self):
+        bill = self.make_move()
+        self.send(bill)
+        self._change(bill, 60.0)
+        # Xero answers the update 503: it may or may not have taken it.
+        lost = XeroTransientError("Xero answered HTTP 503", 503)
+        with patch.object(XeroClient, "post_invoices", side_effect=lost):
+            self.send(bill)
+        self.assertEqual(bill.xero_state, "uncertain")
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        (document,) = self.xero_documents()
+        self.assertEqual(float(document["Total"]), round(3 * 60.0 * 1.1, 2))
+
+    def test_a_document_xero_may_have_is_looked_up_even_after_failing_for_something_else(self):
+        bill = self.make_move()
+        self.sandbox_control("faults", drop={"count": 1, "path_prefix": "/api.xro/2.0/Invoices"})
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "uncertain")
+        # Blocked at its next send (its tax lost its mapping): it fails, and needs a fix.
+        mapping = self.connection.tax_mapping_ids.filtered(lambda m: m.tax_id == self.gst_purchase)
+        rate = mapping.tax_rate_id
+        mapping.unlink()
+        self.send(bill | self.make_move("out_invoice"))
+        self.assertEqual(bill.xero_state, "error")
+        self.connection.tax_mapping_ids = [
+            Command.create({"tax_id": self.gst_purchase.id, "tax_rate_id": rate.id})
+        ]
+        # Long after Xero's idempotency window: only a look-up keeps it from a second copy.
+        self.sandbox_control("clock", advance=7 * 60)
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertEqual(len(self.xero_documents()), 2, "the bill once, and the other")
+        self.assertIn("Linked, not created again", bill.message_ids[0].body)
+
+    def test_an_answer_that_cannot_be_read_is_uncertain_then_linked(self):
+        bill = self.make_move()
+        put_invoices = XeroClient.put_invoices
+
+        def cut_short(client, *args, **kwargs):
+            put_invoices(client, *args, **kwargs)
+            raise XeroError("Xero answered with a body that is not JSON.", 200)
+
+        with patch.object(XeroClient, "put_invoices", cut_short):
+            self.send(bill)
+        self.assertEqual(bill.xero_state, "uncertain")
+        self.sandbox_control("clock", advance=7 * 60)
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertEqual(len(self.xero_documents()), 1)
+        self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 1)
+
+    def test_a_document_changed_and_changed_back_is_updated_each_time(self):
+        bill = self.make_move()
+        self.send(bill)
+        for price_unit in (60.0, 54.90, 60.0):
+            self._change(bill, price_unit)
+            self.send(bill)
+            self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+            (document,) = self.xero_documents()
+            self.assertEqual(float(document["Total"]), round(3 * price_unit * 1.1, 2))
 
 
 @tagged("post_install", "-at_install")
