@@ -170,6 +170,9 @@ class XeroMoveExport(models.Model):
         busy_ids = {
             move_id: export_id for move_id, export_id in ids.items() if export_id not in locked
         }
+        # When the documents were last written as the caller's review read them (its
+        # transaction's snapshot), for the claim to tell those edited since.
+        reviewed = self._written_at(self.env.cr, moves)
 
         def claim(env):
             exports = env[self._name].browse(sorted(locked))
@@ -195,7 +198,12 @@ class XeroMoveExport(models.Model):
                 }
             claimed = {"claimed_by_id": self.env.uid, "claimed_at": fields.Datetime.now()}
             sending = exports.filtered(lambda export: export.move_id.id not in following)
-            sending.write({"state": "sending", "changed": False, **claimed})
+            # Edited and committed by someone else after the review read it: what goes is the
+            # version the review read, and the document says it changed since.
+            now = self._written_at(env.cr, moves)
+            edited = sending.filtered(lambda e: now[e.move_id.id] != reviewed[e.move_id.id])
+            (sending - edited).write({"state": "sending", "changed": False, **claimed})
+            edited.write({"state": "sending", "changed": True, **claimed})
             (exports - sending).write(claimed)
             busy = {
                 move_id: env[self._name].browse(export_id)._busy_message()
@@ -205,6 +213,12 @@ class XeroMoveExport(models.Model):
 
         _logger.debug("Xero export: claiming %s documents for %s", len(locked), tenant)
         return self._committed(claim)
+
+    @api.model
+    def _written_at(self, cr, moves):
+        """{move id: when it was last written} as `cr`'s transaction sees it."""
+        cr.execute("SELECT id, write_date FROM account_move WHERE id = ANY(%s)", [moves.ids])
+        return dict(cr.fetchall())
 
     @api.model
     def _export_ids(self, connection, moves):

@@ -176,6 +176,28 @@ def test_a_concurrent_edit_while_results_are_recorded_loses_nothing(fresh):
     assert len(fresh.requests(INVOICES, "PUT")) == 1, "the recording was retried, not the call"
 
 
+def test_an_edit_committed_between_the_review_and_the_claim_shows_as_changed(fresh):
+    (bill,) = fresh.bills("Edited Before The Claim Pty", 1, "RACE")
+    Export = fresh.registry["xero.move.export"]
+    claim = Export._claim
+
+    def claim_after_an_edit(self, *args, **kwargs):
+        # The send has reviewed the bill (its transaction's snapshot); another user edits it
+        # and commits before the claim.
+        with fresh.env() as env:
+            move = env["account.move"].browse(bill)
+            move.button_draft()
+            move.invoice_line_ids.price_unit = 99.0
+            move.action_post()
+        return claim(self, *args, **kwargs)
+
+    with patch.object(Export, "_claim", claim_after_an_edit):
+        assert fresh.send([bill])[bill][0] == "created"
+    fresh.assert_exactly_once([bill], "RACE", states=("changed",))
+    (sent,) = [i for i in fresh.invoices() if i["InvoiceNumber"] == "RACE-1"]
+    assert float(sent["Total"]) == round(2 * 54.90 * 1.1, 2), "the version the review read"
+
+
 def test_invoicing_user_without_email_sends_and_the_chatter_says_so(fresh):
     bills = fresh.bills("No Email Needed Co", 2, "NOMAIL")
     results = fresh.send(bills)
