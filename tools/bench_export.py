@@ -19,6 +19,7 @@ time from the user's click to the queue's end: real work plus skipped waits.
 
 import argparse
 import json
+import platform
 import random
 import re
 import resource
@@ -419,6 +420,8 @@ def main():
                     "clock": {"real_s": round(real_s, 1), "skipped_s": round(clock.skipped, 1)},
                     "cron_runs": runs,
                     "create_bills_s": round(created_s, 1),
+                    # The CPU figure moves with the interpreter's build (see the README).
+                    "python": f"{platform.python_version()} {Path(sys.executable).resolve()}",
                 }
             ),
             flush=True,
