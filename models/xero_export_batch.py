@@ -132,7 +132,9 @@ class XeroExportBatch(models.Model):
             for move, (verdict, reason, _d, _b) in review.items()
             if verdict == "blocked"
         }
-        self._check_may_send(moves.browse([move.id for move in going]) | follow_up)
+        if not background:
+            # The queue's job checked them all, as their user, before this send.
+            self._check_may_send(moves.browse([move.id for move in going]) | follow_up)
         self.env.flush_all()
         Export = self.env["xero.move.export"]
         skipped = {

@@ -162,17 +162,24 @@ class XeroMoveExport(models.Model):
         tenant = connection.tenant_id
         following = set((follow_up or moves.browse()).ids)
         ids = self._export_ids(connection, moves)
+        # Each export locked if it is free, and when its document was last written as the
+        # caller's review read it (its transaction's snapshot), for the claim to tell the
+        # documents edited since.
+        # (The export records are given, not read: those just made are not in this snapshot.)
         self.env.cr.execute(
-            "SELECT id FROM unnest(%s::int[]) AS id WHERE pg_try_advisory_xact_lock(%s, id)",
-            [list(ids.values()), LOCK_SPACE],
+            """
+            SELECT x.export_id, pg_try_advisory_xact_lock(%s, x.export_id), m.id, m.write_date
+              FROM unnest(%s::int[], %s::int[]) AS x (move_id, export_id)
+              JOIN account_move m ON m.id = x.move_id
+            """,
+            [LOCK_SPACE, list(ids), list(ids.values())],
         )
-        locked = {row[0] for row in self.env.cr.fetchall()}
+        rows = self.env.cr.fetchall()
+        locked = {export_id for export_id, free, _m, _w in rows if free}
+        reviewed = {move_id: written for _e, _f, move_id, written in rows}
         busy_ids = {
             move_id: export_id for move_id, export_id in ids.items() if export_id not in locked
         }
-        # When the documents were last written as the caller's review read them (its
-        # transaction's snapshot), for the claim to tell those edited since.
-        reviewed = self._written_at(self.env.cr, moves)
 
         def claim(env):
             exports = env[self._name].browse(sorted(locked))
@@ -200,7 +207,10 @@ class XeroMoveExport(models.Model):
             sending = exports.filtered(lambda export: export.move_id.id not in following)
             # Edited and committed by someone else after the review read it: what goes is the
             # version the review read, and the document says it changed since.
-            now = self._written_at(env.cr, moves)
+            env.cr.execute(
+                "SELECT id, write_date FROM account_move WHERE id = ANY(%s)", [list(reviewed)]
+            )
+            now = dict(env.cr.fetchall())
             edited = sending.filtered(lambda e: now[e.move_id.id] != reviewed[e.move_id.id])
             (sending - edited).write({"state": "sending", "changed": False, **claimed})
             edited.write({"state": "sending", "changed": True, **claimed})
@@ -213,12 +223,6 @@ class XeroMoveExport(models.Model):
 
         _logger.debug("Xero export: claiming %s documents for %s", len(locked), tenant)
         return self._committed(claim)
-
-    @api.model
-    def _written_at(self, cr, moves):
-        """{move id: when it was last written} as `cr`'s transaction sees it."""
-        cr.execute("SELECT id, write_date FROM account_move WHERE id = ANY(%s)", [moves.ids])
-        return dict(cr.fetchall())
 
     @api.model
     def _export_ids(self, connection, moves):
@@ -461,11 +465,11 @@ class XeroMoveExport(models.Model):
                 self._wait_for(connection, until, why)
                 continue
             # Sent as the user who queued them, their records too: what they may do is checked
-            # as in a send of their own, not waved through by the job's rights.
+            # as in a send of their own, not waved through by the job's rights: here, for all
+            # of them, before anything is done (the send leaves that check to the job).
             sender = self.env["xero.export.batch"].with_user(user or self.env.user)
             connection, moves = connection.with_env(sender.env), batch.move_id.with_env(sender.env)
             try:
-                connection.check_access("read")
                 sender._check_may_send(moves)
             except AccessError:
                 # They may no longer (their rights or companies changed since): these leave the
