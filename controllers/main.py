@@ -36,9 +36,11 @@ class XeroConnectController(http.Controller):
 
     @http.route("/xero/connect/start", type="http", auth="user", methods=["GET", "POST"])
     def start(self, connection_id=None, send_action=None, move_ids=None, return_url=None, **kwargs):
-        """GET shows a page that posts itself here with Odoo's CSRF token; only that POST
-        records an authorisation and goes to Xero, so a link or an image elsewhere cannot.
-        The page the user came from (GET's referrer) is where the setup opens afterwards."""
+        """GET, from a link the Start Xero Session button signed for this user (see
+        xero.connection.action_start_session), shows a page that posts itself here with Odoo's
+        CSRF token; only that POST records an authorisation and goes to Xero, so a link, an
+        image or a page elsewhere cannot. The page the user came from (GET's referrer) is where
+        the setup opens afterwards."""
         send_action = send_action or None
         try:
             connection = request.env["xero.connection"].browse(int(connection_id or 0)).exists()
@@ -50,6 +52,9 @@ class XeroConnectController(http.Controller):
             ):
                 raise UserError(_("This link to start a Xero session is damaged."))
             if request.httprequest.method == "GET":
+                connection._check_start_link(
+                    {"send_action": send_action, "move_ids": move_ids, **kwargs}
+                )
                 return request.render(
                     "account_xero_export.xero_connect_start",
                     {

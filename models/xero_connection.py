@@ -1,14 +1,16 @@
 import functools
+import hmac
 import logging
 import os
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import psycopg2.errors
 
 from odoo import _, api, fields, models, modules, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
+from odoo.tools.misc import hmac as signed
 
 from ..xero import (
     DEFAULT_SCOPES,
@@ -43,6 +45,8 @@ INVOICE_STATUSES = [
 ]
 # The connection's account reference of each side of a document.
 REFERENCE_FIELDS = {"purchase": "purchase_account_id", "sale": "sales_account_id"}
+# How long a Start Xero Session link is good for, once its button made it.
+START_LINK_SECONDS = 10 * 60
 KEY_HELP = (
     "python3 -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 )
@@ -406,7 +410,9 @@ class XeroConnection(models.Model):
     def _for_company(self, company):
         return self.search([("company_id", "=", company.id)], limit=1)
 
-    def action_start_session(self):
+    def action_start_session(self, send_action=None, move_ids=()):
+        """Off to Xero (the start route), then back to this connection's setup, or to the send
+        of `move_ids` with `send_action` that needed the session."""
         self.ensure_one()
         self.check_access("write")
         if not self._app_client_id():
@@ -419,11 +425,45 @@ class XeroConnection(models.Model):
                 )
             )
         self._cipher()  # fail here, before the user goes to Xero, when no key is configured
+        query = {"connection_id": self.id}
+        if send_action:
+            query["send_action"] = send_action
+        if move_ids:
+            query["move_ids"] = ",".join(map(str, move_ids))
+        query["until"] = int(time.time()) + START_LINK_SECONDS
+        query["signature"] = self._start_signature(query)
         return {
             "type": "ir.actions.act_url",
-            "url": f"/xero/connect/start?connection_id={self.id}",
+            "url": f"/xero/connect/start?{urlencode(query, safe=',')}",
             "target": "self",
         }
+
+    def _start_signature(self, query):
+        """What signs a Start Xero Session link (`query`: its parameters) for this user: the
+        start route takes no link Odoo did not make for them, so that a link or a page elsewhere
+        cannot send them to Xero's consent."""
+        message = "|".join(
+            str(query.get(name) or "")
+            for name in ("connection_id", "send_action", "move_ids", "until")
+        )
+        return signed(self.env(su=True), "account_xero_export.start", f"{message}|{self.env.uid}")
+
+    def _check_start_link(self, query):
+        """Raise UserError unless `query` is a Start Xero Session link made for this user, and
+        not too old."""
+        self.ensure_one()
+        expected = self._start_signature(dict(query, connection_id=self.id))
+        try:
+            fresh = int(query.get("until") or 0) >= time.time()
+        except ValueError:
+            fresh = False
+        if not (fresh and hmac.compare_digest(str(query.get("signature") or ""), expected)):
+            raise UserError(
+                _(
+                    "This link to start a Xero session was not made for you by this Odoo, or is "
+                    "older than ten minutes: use the Start Xero Session button."
+                )
+            )
 
     def action_open_setup(self):
         self.ensure_one()

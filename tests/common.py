@@ -2,7 +2,7 @@
 
 import re
 import time
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -120,6 +120,12 @@ def sandbox_connection(url, company, **values):
         "app_url": url,
         **values,
     }
+
+
+def start_query(connection):
+    """The query of the link Start Xero Session makes for `connection`'s user (signed for
+    them)."""
+    return urlsplit(connection.action_start_session()["url"]).query
 
 
 def start_session(case, query, referrer=None):

@@ -10,7 +10,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import config
 
 from ..xero_sandbox import seed
-from .common import start_session
+from .common import start_query, start_session
 from .test_send import XeroSendCase
 
 MANAGER = "account.group_account_manager"
@@ -357,7 +357,17 @@ class TestConnectionsOfOthers(XeroSendCase):
 class TestRoutesAndKeys(XeroSendCase):
     def test_start_is_a_post_with_odoos_csrf_token(self):
         self.authenticate(self.env.user.login, self.env.user.login)
-        query = f"connection_id={self.connection.id}"
+        # Only from a link the button signed for this user: not from a link made elsewhere.
+        other_manager = new_test_user(self.env, login="xero_other_manager", groups=MANAGER)
+        for forged_query in (
+            f"connection_id={self.connection.id}",
+            start_query(self.connection.with_user(other_manager)),
+            start_query(self.connection).replace("until=", "until=9"),
+        ):
+            refused = self.url_open(f"/xero/connect/start?{forged_query}", allow_redirects=False)
+            self.assertEqual(refused.status_code, 400, forged_query)
+            self.assertIn("use the Start Xero Session button", refused.text)
+        query = start_query(self.connection)
         page = self.url_open(f"/xero/connect/start?{query}", allow_redirects=False)
         self.assertEqual(page.status_code, 200)
         self.assertFalse(self.env["xero.oauth.state"].sudo().search([]), "a GET changes nothing")

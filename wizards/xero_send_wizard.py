@@ -157,11 +157,7 @@ class XeroSendWizard(models.TransientModel):
         connection = self.connection_id or self.env["xero.connection"].create(
             {"company_id": self.env.company.id}
         )
-        action = connection.action_start_session()
-        action["url"] += (
-            f"&send_action={self.action}&move_ids={','.join(map(str, self.move_ids.ids))}"
-        )
-        return action
+        return connection.action_start_session(self.action, self.move_ids.ids)
 
     def action_open_progress(self):
         """Where the queued documents stand: sent, failed, waiting and why."""
