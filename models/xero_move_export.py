@@ -156,8 +156,9 @@ class XeroMoveExport(models.Model):
         Returns ({move id: claim}, {move id: why it is busy}, what `then(env)` returned: the
         caller's own record of the send, made in the claim's transaction). A claim is a dict:
         export (id), previous (state before the claim: "uncertain" also for a claim left by a
-        dead worker), xero_id, version, attempt, error. Committed before it returns; the advisory
-        locks are held by this transaction until it ends.
+        dead worker, and for an attempt no answer settled), xero_id, version, attempt, error.
+        Committed before it returns; the advisory locks are held by this transaction until it
+        ends.
         """
         tenant = connection.tenant_id
         following = set((follow_up or moves.browse()).ids)

@@ -332,6 +332,24 @@ class TestSend(XeroSendCase):
         (document,) = self.xero_documents()
         self.assertEqual(float(document["Total"]), round(3 * 60.0 * 1.1, 2))
 
+    def test_an_update_a_dead_worker_left_in_doubt_is_queued_and_made_again(self):
+        bill = self.make_move()
+        self.send(bill)
+        self._change(bill, 60.0)
+        export = bill.xero_export_id.sudo()
+        # As a worker that died with its update in flight leaves it.
+        export.write(
+            {"state": "sending", "attempt": {"kind": "Invoices"}, "claimed_by_id": self.clerk.id}
+        )
+        self.env.flush_all()
+        self.env["xero.move.export"].sudo()._cron_resolve_uncertain()
+        self.assertEqual((export.state, export.queued), ("uncertain", True))
+        self.assertEqual(self.sandbox_log("/api.xro/2.0/Invoices", "GET"), [], "not looked up")
+        self.run_queue()
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        (document,) = self.xero_documents()
+        self.assertEqual(float(document["Total"]), round(3 * 60.0 * 1.1, 2))
+
     def test_a_document_xero_may_have_is_looked_up_even_after_failing_for_something_else(self):
         bill = self.make_move()
         self.sandbox_control("faults", drop={"count": 1, "path_prefix": "/api.xro/2.0/Invoices"})
