@@ -195,10 +195,6 @@ class XeroExportBatch(models.Model):
         the export records) are the engine's, which no user writes."""
         self.env["account.move"].check_access("write")
         if moves:
-            # The record rules read the documents' company: read alone first, as checking a
-            # whole queued selection would otherwise read every field of its documents, and
-            # grow memory with it.
-            moves.fetch(["company_id"])
             moves.check_access("write")
 
     @api.model

@@ -389,6 +389,9 @@ class XeroMoveExport(models.Model):
         """Queue `moves` for the background job, as this user; returns how many were queued
         (those someone is sending right now are left to them)."""
         connection.check_access("read")
+        # The record rules read the documents' company: read alone first, as checking a whole
+        # selection would otherwise read every field of its documents, and grow memory with it.
+        moves.fetch(["company_id"])
         self.env["xero.export.batch"]._check_may_send(moves)
         ids = self._export_ids(connection, moves)
         busy = self._is_busy(list(ids.values()))
