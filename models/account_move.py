@@ -311,11 +311,7 @@ class AccountMove(models.Model):
             else None
         )
         goes = (data, (payload, version, warnings)) if with_data else (None, None)
-        # A request of it that no answer settled (see xero.move.export._claim) leaves it
-        # uncertain too, whatever failed after.
-        uncertain = export.state in ("uncertain", "sending") or (
-            export.state != "sent" and bool(export.attempt)
-        )
+        uncertain = bool(export) and export._in_doubt()
         if export.xero_id:
             if export.version == version and not uncertain:
                 # Claimed all the same when its file or allocation is still to be done.

@@ -187,12 +187,8 @@ class XeroMoveExport(models.Model):
             exports.fetch(CLAIM_FIELDS)
             claims = {}
             for export in exports:
-                previous = export.state
-                if previous == "sending" or (previous != "sent" and export.attempt):
-                    # Its lock was free: the worker that claimed it is gone, mid-send. Or a
-                    # request of it went and no answer settled it (it failed or waited since,
-                    # for something else): Xero may have it all the same.
-                    previous = "uncertain"
+                # "sending" with its lock free: the worker that claimed it is gone, mid-send.
+                previous = "uncertain" if export._in_doubt() else export.state
                 claims[export.move_id.id] = {
                     "export": export.id,
                     "previous": previous,
@@ -224,6 +220,15 @@ class XeroMoveExport(models.Model):
 
         _logger.debug("Xero export: claiming %s documents for %s", len(locked), tenant)
         return self._committed(claim)
+
+    def _in_doubt(self):
+        """Whether Xero may have this document without Odoo knowing: its answer was lost, it
+        was left sending, or a request of it went and no answer settled it (whatever failed or
+        waited since). Such a document is looked up in Xero before it is created again."""
+        self.ensure_one()
+        return self.state in ("uncertain", "sending") or (
+            self.state != "sent" and bool(self.attempt)
+        )
 
     @api.model
     def _export_ids(self, connection, moves):
