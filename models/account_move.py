@@ -369,12 +369,26 @@ class AccountMove(models.Model):
             (export for export in exports if export.tenant_id == connection.tenant_id),
             exports.browse(),
         )
-        if not export.xero_id and any(other.xero_id for other in exports if other != export):
+        others = [other for other in exports if other != export]
+        if not export.xero_id and any(other.xero_id for other in others):
             return (
                 "blocked",
                 _(
                     "Already sent to another Xero organisation, before this company was "
                     "connected to %(org)s: it is not sent twice.",
+                    org=connection.organisation_name,
+                ),
+                None,
+                None,
+            )
+        if not export.xero_id and any(other._in_doubt() for other in others):
+            return (
+                "blocked",
+                _(
+                    "Sent to another Xero organisation before this company was connected to "
+                    "%(org)s, and Xero's answer was lost: that organisation may have it, so it "
+                    "is not sent here too. Connect the company to that organisation again to "
+                    "find out.",
                     org=connection.organisation_name,
                 ),
                 None,

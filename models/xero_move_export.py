@@ -459,6 +459,22 @@ class XeroMoveExport(models.Model):
         done = 0
         for (connection, user), batch in groups.items():
             tenant = connection.tenant_id
+            # Queued for the organisation the company was connected to before: sent by this
+            # connection, they would go to another organisation's books (or their file be
+            # claimed there). They leave the queue, saying so.
+            moved = batch.filtered(lambda e, t=tenant: e.tenant_id != t)
+            if moved:
+                moved._leave_queue(
+                    _(
+                        "Not sent: it was queued for the Xero organisation this company was "
+                        "connected to before %(org)s. Send it again to send it to %(org)s.",
+                        org=connection.organisation_name,
+                    )
+                )
+                done += len(moved)
+                batch -= moved
+                if not batch:
+                    continue
             # The files waiting go first, when they can all go (a run for a few of them would
             # review them all); documents to send go with them when their requests (contacts,
             # documents) and a file can go too.
@@ -501,14 +517,22 @@ class XeroMoveExport(models.Model):
         self._after_queue_run(done)
 
     def _refused(self, user):
-        """These were queued by `user`, who may no longer send them: out of the queue, each
-        saying why in its error and its chatter. A document Xero may have stays one (it is
-        looked up there before it is sent again), and one sent stays sent."""
-        message = _(
-            "Not sent: %(user)s, who queued it, may no longer send it to Xero. Someone who may "
-            "can send it again.",
-            user=user.name,
+        """These were queued by `user`, who may no longer send them: out of the queue."""
+        _logger.info(
+            "Xero export: %s may no longer send %s queued documents", user.login, len(self)
         )
+        self._leave_queue(
+            _(
+                "Not sent: %(user)s, who queued it, may no longer send it to Xero. Someone who "
+                "may can send it again.",
+                user=user.name,
+            )
+        )
+
+    def _leave_queue(self, message):
+        """These leave the queue without being sent, each saying why (`message`) in its error
+        and its chatter, in a transaction of their own. A document Xero may have stays one (it
+        is looked up there before it is sent again), and one sent stays sent."""
 
         def work(env):
             exports = env[self._name].browse(self.ids)
@@ -520,9 +544,6 @@ class XeroMoveExport(models.Model):
                     values.update(error=message, error_details=False, needs_fix=False)
                 group._transition(state, values, notes=dict.fromkeys(group.ids, message))
 
-        _logger.info(
-            "Xero export: %s may no longer send %s queued documents", user.login, len(self)
-        )
         self._committed(work)
 
     def _wait_for(self, connection, until, why):
@@ -682,6 +703,21 @@ class XeroMoveExport(models.Model):
             [candidates, LOCK_SPACE],
         )
         locked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        # Only the organisation a connection is connected to can be asked. A document in doubt
+        # in the one its company was connected to before stays in doubt: not found in another
+        # organisation, it would be taken for not sent, and created twice once the company is
+        # connected back. The review sends it nowhere else meanwhile.
+        elsewhere = locked.filtered(lambda e: e.tenant_id != e.connection_id.tenant_id)
+        elsewhere.filtered(lambda e: e.state == "sending")._transition(
+            "uncertain",
+            {
+                "error": _(
+                    "The send to Xero was interrupted, and this company has been connected to "
+                    "another Xero organisation since: the one it was sent to may have it."
+                )
+            },
+        )
+        locked -= elsewhere
         # An update in doubt cannot be looked up (Xero has the document either way, in one
         # version or the other): it is sent again, by the queue, as whoever was sending it.
         updates = locked.filtered(lambda e: e.xero_id)

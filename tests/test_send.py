@@ -151,10 +151,10 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
             Export._cron_send_queued()
         self.fail("the queue never emptied")
 
-    def xero_documents(self, kind="invoices"):
+    def xero_documents(self, kind="invoices", tenant_id=seed.AU_TENANT_ID):
         response = requests.get(
             f"{self.sandbox.url}/_sandbox/state",
-            params={"tenant_id": seed.AU_TENANT_ID},
+            params={"tenant_id": tenant_id},
             timeout=SANDBOX_TIMEOUT,
         )
         return response.json()["organisations"][0][kind]
@@ -258,6 +258,84 @@ class TestSend(XeroSendCase):
         _wizard, review = self.review(bill)
         self.assertEqual(review[bill][0], "blocked")
         self.assertIn("another Xero organisation", review[bill][1])
+
+    def _connected_to_nz(self):
+        """A manager connects the company to another organisation (NZ)."""
+        self.connection.action_disconnect()
+        self.connect(self.connection, seed.NZ_TENANT_ID)
+
+    def _lost_in_au_then_connected_to_nz(self, ref):
+        # Untaxed: nothing to map again when the company comes back to AU.
+        untaxed = [{"name": "Glassware", "quantity": 1, "price_unit": 100.0, "tax_ids": []}]
+        bill = self.make_move(ref=ref, lines=untaxed)
+        self.sandbox_control("faults", drop={"count": 1, "path_prefix": "/api.xro/2.0/Invoices"})
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "uncertain")
+        self.assertEqual(len(self.xero_documents()), 1, "AU has it")
+        self._connected_to_nz()
+        self.env["xero.move.export"].sudo()._cron_resolve_uncertain()
+        self.env.invalidate_all()
+        return bill
+
+    def test_a_lost_answer_is_never_looked_up_in_another_organisation(self):
+        """Not found in NZ, it would be taken for not sent, and created twice in AU once the
+        company is connected there again, past Xero's idempotency window."""
+        bill = self._lost_in_au_then_connected_to_nz("LOST-1")
+        au_export = bill.xero_export_id
+        self.assertEqual(au_export.tenant_id, seed.AU_TENANT_ID)
+        self.assertTrue(au_export._in_doubt(), "AU may have it: nothing settled that")
+        _wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "blocked", "not sent to NZ while AU may have it")
+        self.assertIn("may have it", review[bill][1])
+
+        self.connection.action_disconnect()
+        self.connect(self.connection, seed.AU_TENANT_ID)
+        self.sandbox_control("clock", advance=15 * 60)
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=15)):
+            self.send(bill)
+        self.assertEqual([d["InvoiceNumber"] for d in self.xero_documents()], ["LOST-1"])
+        self.assertEqual(bill.xero_state, "sent")
+
+    def test_queued_for_the_organisation_left_the_queue_ends(self):
+        """Queued while connected to AU, then the company is connected to NZ before the job
+        ran: they leave the queue saying why, rather than going round it for ever."""
+        self.connection.background_threshold = 0
+        bill = self.make_move(ref="Q-1")
+        wizard, _review = self.review(bill)
+        wizard.action_send()
+        self.assertEqual(wizard.step, "queued")
+        self._connected_to_nz()
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertFalse(self.env["xero.move.export"].search([("queued", "=", True)]))
+        self.assertEqual(bill.xero_state, "error")
+        self.assertIn("connected to before", bill.xero_error)
+        self.assertFalse(self.xero_documents(tenant_id=seed.NZ_TENANT_ID))
+
+    def test_a_file_queued_for_the_organisation_left_makes_nothing_sent_in_another(self):
+        self.connection.send_attachments = True
+        bill = self.make_move(ref="SCAN-1")
+        bill.message_main_attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": "scan-1.pdf",
+                "raw": b"%PDF-1.4 scanned bill",
+                "res_model": "account.move",
+                "res_id": bill.id,
+                "mimetype": "application/pdf",
+            }
+        )
+        self.sandbox_control(
+            "faults", status={"code": 503, "count": 1, "path_prefix": "/api.xro/2.0/Invoices/"}
+        )
+        self.send(bill)
+        self.assertTrue(bill.xero_export_id.attachment_pending)
+        self.assertTrue(bill.xero_export_id.queued_steps_only)
+        self._connected_to_nz()
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=5)):
+            self.run_queue()
+        self.assertEqual(bill.xero_export_ids.mapped("tenant_id"), [seed.AU_TENANT_ID])
+        self.assertFalse(bill.xero_export_id.queued)
+        self.assertFalse(self.xero_documents(tenant_id=seed.NZ_TENANT_ID))
 
     def test_paid_in_xero_since_last_send_is_not_overwritten(self):
         bill = self.make_move()
