@@ -142,6 +142,13 @@ class XeroExportBatch(models.Model):
             for move, (verdict, reason, data, _b) in review.items()
             if verdict == "skip" and not data
         }
+        # Another company's documents of a mixed selection are not logged in this company's
+        # batch, which the users of this company alone read: only the sender is told.
+        elsewhere = {
+            move.id: skipped.pop(move.id)
+            for move in moves
+            if move.id in skipped and move.company_id != connection.company_id
+        }
 
         def record(env):
             """This send's batch, logging what it skips; in the background, what is skipped
@@ -175,7 +182,7 @@ class XeroExportBatch(models.Model):
             run.release_leftovers()
         if background:
             return None  # the queue's job reads no results: they are in the batch's lines
-        return Export._committed(
+        results = Export._committed(
             lambda env: [
                 {
                     "move_id": line.move_id.id,
@@ -186,6 +193,10 @@ class XeroExportBatch(models.Model):
                 for line in env[self._name].browse(batch_id).line_ids
             ]
         )
+        return results + [
+            {"move_id": move_id, "result": result, "message": message, "url": ""}
+            for move_id, (result, message, _xero_id) in elsewhere.items()
+        ]
 
     @api.model
     def _check_may_send(self, moves=None):

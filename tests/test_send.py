@@ -1090,3 +1090,64 @@ class TestReviewDialog(XeroSendCase):
             wizard.status_message,
             "Not connected to Xero yet: an accounting manager can connect it.",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestTwoCompanies(XeroSendCase):
+    """Company A on the AU organisation, company B on the NZ one, and a clerk of both."""
+
+    def setUp(self):
+        super().setUp()
+        self.company_a = self.env.company
+        self.company_b = self.setup_other_company(name="Harbour Bar NZ")["company"]
+        self.connection_b = self.make_connection(self.company_b)
+        self.connect(self.connection_b, seed.NZ_TENANT_ID)
+        self.both = new_test_user(
+            self.env,
+            login="xero_both",
+            groups="account.group_account_invoice",
+            company_id=self.company_a.id,
+            company_ids=[Command.set((self.company_a | self.company_b).ids)],
+        )
+
+    def bill_of(self, company, ref):
+        return self.make_move(
+            ref=ref,
+            company_id=company.id,
+            lines=[{"name": "Glassware", "quantity": 1, "price_unit": 100.0, "tax_ids": []}],
+        )
+
+    def as_both(self, records, active):
+        """`records` as the clerk of both, both ticked in the switcher, `active` the current."""
+        other = (self.company_a | self.company_b) - active
+        return records.with_user(self.both).with_context(allowed_company_ids=[active.id, other.id])
+
+    def test_another_companys_bill_goes_to_its_companys_organisation(self):
+        """A current and not connected (it needs its manager): B's bill, opened and sent,
+        goes with B's connection."""
+        self.connection.state = "reauth"
+        bill_b = self.bill_of(self.company_b, "NZ-1")
+        action = self.as_both(bill_b, self.company_a).action_send_to_xero()
+        wizard = self.as_both(self.env["xero.send.wizard"], self.company_a).browse(action["res_id"])
+        self.assertEqual(wizard.connection_id, self.connection_b)
+        self.assertEqual(wizard.step, "review", wizard.status_message)
+        wizard.action_send()
+        self.assertEqual(bill_b.xero_state, "sent", bill_b.xero_error)
+        numbers = [d["InvoiceNumber"] for d in self.xero_documents(tenant_id=seed.NZ_TENANT_ID)]
+        self.assertEqual(numbers, ["NZ-1"])
+
+    def test_a_mixed_selection_logs_nothing_of_the_other_company(self):
+        """B's bill of a mixed selection is skipped, and told to the sender only: A's log, read
+        by A's users alone, names nothing of B's."""
+        bill_a = self.bill_of(self.company_a, "AU-LOG")
+        bill_b = self.bill_of(self.company_b, "NZ-LOG")
+        action = self.as_both(bill_a | bill_b, self.company_a).action_send_to_xero_invoice()
+        wizard = self.as_both(self.env["xero.send.wizard"], self.company_a).browse(action["res_id"])
+        wizard.action_send()
+        results = {line.move_id: (line.verdict, line.message) for line in wizard.line_ids}
+        self.assertEqual(results[bill_a][0], "created")
+        self.assertEqual(results[bill_b][0], "skipped")
+        self.assertIn("Harbour Bar NZ", results[bill_b][1])
+        batch = self.env["xero.export.batch"].search([], limit=1)
+        self.assertEqual(batch.company_id, self.company_a)
+        self.assertEqual(batch.line_ids.move_id, bill_a)

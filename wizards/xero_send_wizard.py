@@ -33,6 +33,10 @@ class XeroSendWizard(models.TransientModel):
         required=True,
     )
     move_ids = fields.Many2many("account.move", string="Documents")
+    # Whose connection sends them: see _action_start.
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
     connection_id = fields.Many2one("xero.connection")
     step = fields.Selection(
         [
@@ -101,9 +105,18 @@ class XeroSendWizard(models.TransientModel):
 
     @api.model
     def _action_start(self, moves, action):
-        connection = self.env["xero.connection"]._for_company(self.env.company)
+        # The documents' company, when they are all of one: a user of several companies may
+        # open another company's bill than the current one. A mixed selection goes to the
+        # current company's organisation, the others skipped, saying why.
+        company = moves.company_id if len(moves.company_id) == 1 else self.env.company
+        connection = self.env["xero.connection"]._for_company(company)
         wizard = self.create(
-            {"action": action, "move_ids": [(6, 0, moves.ids)], "connection_id": connection.id}
+            {
+                "action": action,
+                "move_ids": [(6, 0, moves.ids)],
+                "company_id": company.id,
+                "connection_id": connection.id,
+            }
         )
         wizard._review()
         return wizard._action_open()
@@ -155,7 +168,7 @@ class XeroSendWizard(models.TransientModel):
         """Connect (or reconnect), then come back to this same selection."""
         self.ensure_one()
         connection = self.connection_id or self.env["xero.connection"].create(
-            {"company_id": self.env.company.id}
+            {"company_id": self.company_id.id}
         )
         return connection.action_start_session(self.action, self.move_ids.ids)
 
