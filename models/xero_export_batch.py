@@ -425,6 +425,28 @@ class _Run:
                 {m: ("queued", values[m]["waiting_reason"], None) for m in group},
             )
 
+    def not_settled(self, untils):
+        """Xero does not have these documents ({move id: until}), whose answer was lost, yet:
+        it may still be storing that request. They wait, still uncertain, and are looked up
+        again from then."""
+        values, results = {}, {}
+        for move_id, until in untils.items():
+            message = _(
+                "Xero's answer to its last send was lost, and Xero may still be storing it: it "
+                "is looked up in Xero again from %(time)s, and created only if Xero does not "
+                "have it.",
+                time=format_datetime(self.model.env, until, dt_format="short"),
+            )
+            values[move_id] = {
+                "queued": True,
+                "next_try_at": until,
+                "waiting_reason": message,
+                "queued_by_id": self.claims[move_id].get("queued_by") or self.model.env.uid,
+                "queued_steps_only": False,
+            }
+            results[move_id] = ("queued", message, None)
+        self.transition("uncertain", values, results)
+
     def _retry(self, move_id, error=None):
         """Queue values for one more try: when Xero (or the limiter) said, else a growing delay
         with jitter. Waiting for a limit is no failed try: in a long queue at Xero's limits a
@@ -510,6 +532,7 @@ class _Run:
             self.failed_to_ask([move.id for move in uncertain], exc)
             return {move: data for move, data in going.items() if move not in uncertain}
         remaining = dict(going)
+        unsettled = {}  # {move id: until when a look-up proves nothing}
         for move, claim in uncertain.items():
             export_id = claim["export"]
             if export_id not in found:
@@ -526,6 +549,10 @@ class _Run:
                 continue
             document = found[export_id]
             if not document:
+                until = self.Export._unsettled_until(claim["attempt"])
+                if until:
+                    unsettled[move.id] = until
+                    del remaining[move]
                 continue
             version = self.version(move)
             unchanged = claim["attempt"]["version"] == version
@@ -545,6 +572,8 @@ class _Run:
                     {move.id: ("created", _("Found in Xero: its answer had been lost."), None)}
                 )
                 del remaining[move]
+        if unsettled:
+            self.not_settled(unsettled)
         return remaining
 
     def skip_unchanged(self, going):

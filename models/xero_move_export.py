@@ -59,6 +59,11 @@ QUEUE_CHUNK = 500
 ROOM_TO_SEND = 4
 # Documents of a connection that is not connected are looked at again this much later.
 RECONNECT_WAIT = timedelta(hours=1)
+# How long Xero may still be storing a request Odoo stopped waiting for (a timeout, a worker
+# gone). Until then, a look-up that does not find a document proves nothing: sending it again in
+# another request (another selection than the first, whose Idempotency-Key differs) would make it
+# twice once Xero finishes the first.
+SETTLE_AFTER = timedelta(minutes=10)
 # An export record out of the queue.
 UNQUEUED = {
     "queued": False,
@@ -637,7 +642,17 @@ class XeroMoveExport(models.Model):
             "date": payload.get("Date"),
             "version": version,
             "key": key,
+            "at": fields.Datetime.to_string(fields.Datetime.now()),
         }
+
+    @api.model
+    def _unsettled_until(self, attempt):
+        """Until when a look-up that does not find the document of `attempt` proves nothing
+        (see SETTLE_AFTER), or None once it does."""
+        if not attempt.get("at"):
+            return None  # recorded before attempts had a time: long ago
+        until = fields.Datetime.from_string(attempt["at"]) + SETTLE_AFTER
+        return until if until > fields.Datetime.now() else None
 
     @api.model
     def _find_in_xero(self, connection, attempts):
@@ -753,7 +768,11 @@ class XeroMoveExport(models.Model):
         linked = self.filtered(lambda e: found.get(e.id))
         for export in linked:
             export._link(connection, found[export.id])
-        missing = self.filtered(lambda e: e.id in found and not found[e.id])
+        # Not found, and Xero may still be storing it: asked again by a later run.
+        missing = self.filtered(
+            lambda e: e.id in found and not found[e.id] and not self._unsettled_until(e.attempt)
+        )
+        unsettled = self.filtered(lambda e: e.id in found and not found[e.id]) - missing
         if missing:
             message = _(
                 "Not in Xero: the send was interrupted before Xero stored it. Send it again "
@@ -764,7 +783,7 @@ class XeroMoveExport(models.Model):
                 {"error": message, "error_details": False, "needs_fix": False, "attempt": False},
                 notes=dict.fromkeys(missing.ids, message),
             )
-        ambiguous = self - linked - missing
+        ambiguous = self - linked - missing - unsettled
         if ambiguous:
             message = _(
                 "Several documents in Xero could be this one (same number, contact and date): "
