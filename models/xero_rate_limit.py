@@ -6,7 +6,7 @@ last minute and the last day were made (Xero's windows roll: a fixed minute, res
 would call while Xero still counts the previous one's calls), and remembers until when Xero said to
 stop (a 429's Retry-After). Calls in
 flight hold one of five advisory locks in a transaction of their own, released when the call ends
-or its worker dies.
+or its worker dies; a call takes its lock before it is counted, as one refused a lock is not made.
 
 A worker about to make many calls one after the other (a file per document) reserves them: they
 are counted at once, in one transaction, as made at the end of the time they may take, and then
@@ -312,8 +312,10 @@ class _Limiter:
             self.expected = _Reservation(*self.model._take(self.connection)).use()
             yield
         else:
-            self.expected = _Reservation(*self.model._take(self.connection)).use()
+            # The slot first: a call refused for want of one never goes, and must not use up
+            # the minute's and the day's calls.
             with self.model._slot(self.connection):
+                self.expected = _Reservation(*self.model._take(self.connection)).use()
                 yield
 
     @contextmanager
@@ -321,17 +323,18 @@ class _Limiter:
         """Up to `count` calls, made one after the other in the block, counted in two
         transactions rather than one each (see the module's doc); the block holds one slot. Raises
         XeroRateLimitError, as a call does, when not even one call can be made now."""
-        reservation = _Reservation(
-            *self.model._take(self.connection, count, hold=RESERVATION_HOLD),
-            deadline=time.time() + RESERVATION_HOLD,
-        )
-        self.reservation = reservation
-        try:
-            with self.model._slot(self.connection):
+        # The slot first, as for one call (see call).
+        with self.model._slot(self.connection):
+            reservation = _Reservation(
+                *self.model._take(self.connection, count, hold=RESERVATION_HOLD),
+                deadline=time.time() + RESERVATION_HOLD,
+            )
+            self.reservation = reservation
+            try:
                 yield
-        finally:
-            self.reservation = None
-            self.model._settle(self.connection, reservation)
+            finally:
+                self.reservation = None
+                self.model._settle(self.connection, reservation)
 
     def observe(self, status, headers):
         # An answer that leaves at least what the row expects teaches nothing: its transaction

@@ -2,20 +2,24 @@
 send by an invoicing user without an e-mail address, each test asserting on what the sandbox holds.
 """
 
+import hashlib
 import subprocess
 import threading
 from datetime import timedelta
 from pathlib import Path
 from unittest.mock import patch
 
+import pytest
 import requests
 from freezegun import freeze_time
 
 import odoo
-from odoo import fields
+from odoo import fields, sql_db
 
 from ..models.xero_move_export import SETTLE_AFTER
+from ..xero import XeroRateLimitError
 from ..xero.crypto import SecretCipher
+from ..xero_sandbox import seed
 from .committed import *  # noqa: F403 (pytest fixtures)
 from .committed import ODOO as ODOO_CLI
 
@@ -258,6 +262,37 @@ def test_the_rotate_command_moves_every_secret_to_the_first_key(fresh, tmp_path)
             fresh.env() as env,
         ):
             env["xero.connection"]._rotate_secrets()
+
+
+def test_a_call_refused_for_want_of_a_slot_is_not_counted_as_made(fresh):
+    """Five calls in flight in other workers: a sixth call, or run of calls, is refused ("5 at
+    once") and not counted in the minute's and the day's calls, as it never went."""
+    space = int.from_bytes(hashlib.sha256(seed.AU_TENANT_ID.encode()).digest()[:4], "big") >> 1
+
+    def counted():
+        with fresh.env() as env:
+            env.cr.execute("SELECT minute_calls_at, day_calls_at FROM xero_rate_limit")
+            rows = env.cr.fetchall()
+            return [sum(calls for row in rows for _s, calls in row[i] or []) for i in (0, 1)]
+
+    others = [sql_db.db_connect(fresh.dbname).cursor() for _slot in range(5)]
+    try:
+        for slot, cr in enumerate(others):
+            cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [space, slot])
+            assert cr.fetchone()[0]
+        before = counted()
+        with fresh.env() as env:
+            client = env["xero.connection"].browse(fresh.connection)._client()
+            for _try in range(3):
+                with pytest.raises(XeroRateLimitError, match="5 calls at once"):
+                    client.get_organisation(seed.AU_TENANT_ID)
+            with pytest.raises(XeroRateLimitError, match="5 calls at once"), client.reserve(10):
+                pass
+        assert counted() == before, "calls refused before they went were counted as made"
+    finally:
+        for cr in others:
+            cr.execute("SELECT pg_advisory_unlock_all()")
+            cr.close()
 
 
 def test_two_workers_drain_one_queue_each_document_once(fresh):
