@@ -3,11 +3,14 @@ in xero_encryption_key, re-encrypt every Xero secret of these databases with it,
 keys can be removed. For partners with many databases; in one database, system administrators use
 the connection form's action instead."""
 
+import logging
 import sys
 from pathlib import Path
 
 import odoo
 from odoo.cli import Command
+
+_logger = logging.getLogger(__name__)
 
 
 class XeroRotateKeys(Command):
@@ -24,13 +27,26 @@ class XeroRotateKeys(Command):
             sys.exit("Name the databases with -d (several separated by commas).")
         failed = False
         for dbname in databases:
-            registry = odoo.modules.registry.Registry(dbname)
-            with registry.cursor() as cr:
-                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-                rotated, unreadable = env["xero.connection"]._rotate_secrets()
-            line = f"{dbname}: {rotated} Xero secrets re-encrypted with the first key"
-            if unreadable:
-                failed = True
-                line += f"; NOT readable with any key: {', '.join(unreadable.mapped('name'))}"
+            # One database that cannot be rotated (the addon not installed there, the database
+            # missing) is named, and the others are still rotated.
+            try:
+                line, unreadable = self._rotate(dbname)
+            except Exception as exc:
+                _logger.exception("Xero secrets of %s not rotated", dbname)
+                line, unreadable = f"{dbname}: NOT rotated: {type(exc).__name__}: {exc}", True
+            failed = failed or bool(unreadable)
             sys.stdout.write(line + "\n")
         sys.exit(1 if failed else 0)
+
+    def _rotate(self, dbname):
+        """(The line saying what became of `dbname`'s secrets, whether some stay unrotated.)"""
+        registry = odoo.modules.registry.Registry(dbname)
+        if "xero.connection" not in registry:
+            return f"{dbname}: NOT rotated: the Xero addon is not installed there", True
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            rotated, unreadable = env["xero.connection"]._rotate_secrets()
+        line = f"{dbname}: {rotated} Xero secrets re-encrypted with the first key"
+        if unreadable:
+            line += f"; NOT readable with any key: {', '.join(unreadable.mapped('name'))}"
+        return line, bool(unreadable)

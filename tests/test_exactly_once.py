@@ -264,6 +264,36 @@ def test_the_rotate_command_moves_every_secret_to_the_first_key(fresh, tmp_path)
             env["xero.connection"]._rotate_secrets()
 
 
+def test_the_rotate_command_names_a_database_without_the_addon_and_rotates_the_others(fresh):
+    """A partner's server also has a database without the addon (yet): it is named, the command
+    exits 1, and the databases after it are still rotated."""
+    plain = f"{fresh.dbname}_noxero"
+    config = ["-c", odoo.tools.config.rcfile]
+    run = {"capture_output": True, "text": True, "check": False, "timeout": 300}
+    try:
+        made = subprocess.run(
+            [*ODOO_CLI, *config, "-d", plain, "-i", "base", "--stop-after-init", "--no-http"],
+            **run,
+        )
+        assert made.returncode == 0, made.stderr
+        done = subprocess.run(
+            [
+                *ODOO_CLI,
+                f"--addons-path={odoo.tools.config['addons_path']}",
+                "xero_rotate_keys",
+                *config,
+                "-d",
+                f"{plain},{fresh.dbname}",
+            ],
+            **run,
+        )
+    finally:
+        subprocess.run([*ODOO_CLI, "db", *config, "drop", plain], **run)
+    assert done.returncode == 1, done.stderr
+    assert f"{plain}: NOT rotated: the Xero addon is not installed there" in done.stdout
+    assert f"{fresh.dbname}: 1 Xero secrets re-encrypted" in done.stdout, done.stderr[-600:]
+
+
 def test_a_call_refused_for_want_of_a_slot_is_not_counted_as_made(fresh):
     """Five calls in flight in other workers: a sixth call, or run of calls, is refused ("5 at
     once") and not counted in the minute's and the day's calls, as it never went."""
