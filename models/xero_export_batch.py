@@ -6,6 +6,7 @@ import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import quote_plus
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -1150,7 +1151,8 @@ def _quote(value):
 
 def _contact_queries(todo, partners):
     """(partners, where filter) for as few contact look-ups as Xero's URL allows: up to
-    CONTACT_QUERY_SIZE partners, and CONTACT_QUERY_CHARS of filter, each."""
+    CONTACT_QUERY_SIZE partners, and CONTACT_QUERY_CHARS of filter as the URL carries it
+    (percent-encoded: a character of a Japanese name takes 9), each."""
     chunk, clauses = [], []
     for partner in todo:
         contact = partners[partner][0]["contact"]
@@ -1159,7 +1161,7 @@ def _contact_queries(todo, partners):
             own.append(f"ContactNumber=={_quote(contact['contact_number'])}")
         if chunk and (
             len(chunk) == CONTACT_QUERY_SIZE
-            or len(" OR ".join(clauses + own)) > CONTACT_QUERY_CHARS
+            or len(quote_plus(" OR ".join(clauses + own))) > CONTACT_QUERY_CHARS
         ):
             yield chunk, f'ContactStatus=="ACTIVE" AND ({" OR ".join(clauses)})'
             chunk, clauses = [], []

@@ -1,6 +1,6 @@
 from datetime import timedelta
 from unittest.mock import patch
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 import requests
 from freezegun import freeze_time
@@ -10,6 +10,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
+from ..models.xero_export_batch import CONTACT_QUERY_CHARS
 from ..models.xero_move_export import SETTLE_AFTER
 from ..xero import XeroError, XeroTransientError
 from ..xero.client import XeroClient
@@ -821,6 +822,25 @@ class TestSendMore(XeroSendCase):
         self.assertEqual(
             len(self.sandbox_log("/api.xro/2.0/Contacts", method="GET")), 1, "links are reused"
         )
+
+    def test_a_contacts_look_up_stays_within_its_url_bound_whatever_the_names(self):
+        """The bound is on the filter as the URL carries it, percent-encoded: a character of a
+        Japanese name takes 9 there."""
+        bills = self.env["account.move"]
+        for n in range(50):
+            partner = self.env["res.partner"].create(
+                {"name": f"株式会社 東京ビール醸造所 第{n}号店 輸入酒類卸売部門"}
+            )
+            bills |= self.make_move(partner_id=partner.id, ref=f"JP-{n}")
+        self.connection.background_threshold = 100
+        self.send(bills)
+        self.assertEqual(set(bills.mapped("xero_state")), {"sent"})
+        wheres = [
+            len(quote_plus(entry["query"]["where"]))
+            for entry in self.sandbox_log("/api.xro/2.0/Contacts", "GET")
+        ]
+        self.assertGreater(len(wheres), 1)
+        self.assertLessEqual(max(wheres), CONTACT_QUERY_CHARS + 100, wheres)
 
     def test_a_name_already_assigned_is_linked(self):
         self.connection._client().put_contacts(seed.AU_TENANT_ID, [{"Name": "Bondi Beverages Pty"}])
