@@ -371,26 +371,52 @@ class _Run:
         )
 
     def uncertain(self, move_ids, message):
-        """Xero may have these: the queue's job asks Xero before anything is sent again."""
-        self.transition(
-            "uncertain",
-            {
-                move_id: {"error": message, "error_details": False, **self._retry(move_id)}
-                for move_id in move_ids
-            },
-            dict.fromkeys(move_ids, ("queued", message, None)),
-            notes=dict.fromkeys(move_ids, message),
-        )
+        """Xero may have these: the queue's job asks Xero before anything is sent again. After
+        MAX_TRIES, they leave the queue, still uncertain: Xero may have one, and it is looked up
+        there before it is ever created again."""
+        given_up = self._given_up(move_ids)
+        values, results, notes = {}, {}, {}
+        for move_id in move_ids:
+            if move_id in given_up:
+                text = _(
+                    "Not sent again by itself after %(tries)s tries: send it again (Retry Failed "
+                    "Xero Sends) once Xero answers. %(error)s",
+                    tries=MAX_TRIES,
+                    error=message,
+                )
+                values[move_id] = {"error": text, "error_details": False, **UNQUEUED}
+                results[move_id] = ("failed", text, None)
+            else:
+                text = message
+                retry = self._retry(move_id)
+                when = format_datetime(self.model.env, retry["next_try_at"], dt_format="short")
+                values[move_id] = {
+                    "error": message,
+                    "error_details": False,
+                    **retry,
+                    "waiting_reason": _(
+                        "Its answer was lost: from %(time)s, Xero is asked whether it has it, "
+                        "and it is sent if Xero has not.",
+                        time=when,
+                    ),
+                }
+                results[move_id] = ("queued", message, None)
+            notes[move_id] = text
+        self.transition("uncertain", values, results, notes=notes)
+
+    def _given_up(self, move_ids, error=None):
+        """Those of `move_ids` whose try that just ended was their last (MAX_TRIES): a wait for
+        a limit is no try (see _retry)."""
+        if isinstance(error, XeroRateLimitError):
+            return []
+        return [m for m in move_ids if self.claims[m].get("tries", 0) + 1 >= MAX_TRIES]
 
     def wait(self, move_ids, error):
         """These were not sent for a reason that passes by itself (a limit, Xero unreachable):
         they wait in the queue, for the time Xero gave or a growing delay, and go by
         themselves. An uncertain one stays uncertain: it is still looked up first. After
         MAX_TRIES, they fail."""
-        limited = isinstance(error, XeroRateLimitError)
-        given_up = [
-            m for m in move_ids if not limited and self.claims[m].get("tries", 0) + 1 >= MAX_TRIES
-        ]
+        given_up = self._given_up(move_ids, error)
         if given_up:
             self.fail(
                 dict.fromkeys(

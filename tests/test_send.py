@@ -400,6 +400,28 @@ class TestSend(XeroSendCase):
         self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 1)
         self.assertIn("Linked, not created again", bill.message_ids[0].body)
 
+    def test_a_create_whose_answer_is_lost_every_time_gives_up_after_eight_tries(self):
+        """Xero's look-ups answer (not there), its creates never do: after 8 tries the document
+        leaves the queue, saying so, and stays uncertain (Xero may have it)."""
+
+        def lost(*args, **kwargs):
+            raise XeroTransientError("Xero did not answer in time: read timed out")
+
+        bill = self.make_move(ref="LOST-1")
+        with patch.object(XeroClient, "put_invoices", lost):
+            self.send(bill)
+            self.env.invalidate_all()
+            export = bill.xero_export_id
+            self.assertIn("Xero is asked whether it has it", export.waiting_reason)
+            now = fields.Datetime.now()
+            for hour in range(1, 16):
+                with freeze_time(now + timedelta(hours=hour)):
+                    self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual((export.state, export.queued), ("uncertain", False), export.error)
+        self.assertIn("after 8 tries", export.error)
+        self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "GET")), 7)
+
     def _change(self, bill, price_unit):
         bill.button_draft()
         bill.invoice_line_ids.price_unit = price_unit
