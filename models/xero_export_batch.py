@@ -534,6 +534,7 @@ class _Run:
         done = [move for move in claimed if self.claims[move.id].get("sent")]
         self.attach(done)
         self.allocate(done)
+        self.queue_allocations(done)
 
     def resolve_uncertain(self, going):
         """Documents whose earlier answer was lost are looked up in Xero: found, they are
@@ -1013,8 +1014,25 @@ class _Run:
             invoice_id = invoice.xero_export_ids.filtered(
                 lambda e: e.tenant_id == self.connection.tenant_id
             )[:1].xero_id
-            if not invoice_id or self.claims[credit_note.id].get("status") != "AUTHORISED":
-                continue  # not yet: the next send of either document tries again
+            if self.claims[credit_note.id].get("status") != "AUTHORISED":
+                continue  # not yet: a send that approves it in Xero tries again
+            if not invoice_id:
+                # Not yet: once the document it reverses is sent, it is queued for its
+                # allocation (see queue_allocations); meanwhile it says why it waits.
+                message = _(
+                    "Sent; not allocated to %(invoice)s yet: %(error)s",
+                    invoice=invoice.name,
+                    error=_(
+                        "%(invoice)s is not in Xero yet; it is allocated once %(invoice)s is sent.",
+                        invoice=invoice.name,
+                    ),
+                )
+                self.Export._committed(
+                    lambda env, e=export_id, m=message, s=step: (
+                        env["xero.move.export"].browse(e)._step_warning(s, m)
+                    )
+                )
+                continue
             credit_note_id = self.claims[credit_note.id]["xero_id"]
             try:
                 current = client.get_invoices(self.connection.tenant_id, [invoice_id])[0]
@@ -1050,6 +1068,44 @@ class _Run:
                     invoice=invoice.name,
                 ),
             )
+
+    def queue_allocations(self, moves):
+        """Credit notes sent before the document they reverse could not be allocated then (see
+        allocate): once it is in Xero, those approved there are queued for their allocation
+        alone. Those of this run were allocated (or queued) by it already."""
+        tenant = self.connection.tenant_id
+        sent_ids = [move.id for move in moves]
+        if not sent_ids:
+            return
+        reason = _("Its allocation goes now that the document it reverses is in Xero.")
+
+        def work(env):
+            waiting = env["xero.move.export"].search(
+                [
+                    ("move_id.reversed_entry_id", "in", sent_ids),
+                    ("move_id", "not in", list(self.claims)),
+                    ("move_id.state", "=", "posted"),
+                    ("tenant_id", "=", tenant),
+                    ("state", "=", "sent"),
+                    ("xero_status", "=", "AUTHORISED"),
+                    ("allocation_pending", "=", True),
+                    ("queued", "=", False),
+                ]
+            )
+            waiting.write(
+                {
+                    "queued": True,
+                    "queued_by_id": self.model.env.uid,
+                    "next_try_at": fields.Datetime.now(),
+                    "waiting_reason": reason,
+                    "attempts": 0,
+                    "queued_steps_only": True,
+                }
+            )
+            return bool(waiting)
+
+        if self.Export._committed(work):
+            self.Export._queue_job()._trigger()
 
     def _pending(self, moves, flag):
         if not moves:

@@ -816,6 +816,26 @@ class TestSendMore(XeroSendCase):
         self.assertEqual(float(invoice["AmountCredited"]), bill.amount_total)
         self.assertIn("Allocated", refund.message_ids[0].body)
 
+    def test_a_credit_note_sent_before_its_bill_is_allocated_once_the_bill_is_sent(self):
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move()
+        refund = self.reverse(bill, "Broken bottles")
+        refund.action_post()
+        self.send(refund, "credit_note")
+        export = refund.xero_export_id
+        self.assertEqual(refund.xero_state, "sent", refund.xero_error)
+        self.assertTrue(export.allocation_pending)
+        self.assertIn(f"{bill.name} is not in Xero yet", export.warning)
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.env.invalidate_all()
+        self.assertTrue(export.queued and export.queued_steps_only, "queued for its allocation")
+        self.run_queue()
+        self.env.invalidate_all()
+        invoice = self.xero_documents()[0]
+        self.assertEqual(float(invoice["AmountCredited"]), refund.amount_total)
+        self.assertFalse(export.allocation_pending or export.queued or export.warning)
+
     def test_contacts_are_found_by_name_created_once_and_kept(self):
         seeded = requests.get(
             f"{self.sandbox.url}/_sandbox/state",
