@@ -1042,14 +1042,25 @@ class _Run:
                 amount = min(
                     Decimal(str(current["AmountDue"])), Decimal(str(credit_note.amount_total))
                 )
-                client.put_allocation(
-                    self.connection.tenant_id,
-                    credit_note_id,
-                    invoice_id,
-                    float(amount),
-                    credit_note.invoice_date,
-                    idempotency_key=f"odoo-allocation-{credit_note_id}",
-                )
+                try:
+                    client.put_allocation(
+                        self.connection.tenant_id,
+                        credit_note_id,
+                        invoice_id,
+                        float(amount),
+                        credit_note.invoice_date,
+                        idempotency_key=f"odoo-allocation-{credit_note_id}",
+                    )
+                except XeroValidationError:
+                    # Xero may have it from a try whose answer was lost: past Xero's
+                    # idempotency window, the same allocation is refused for want of credit.
+                    # Only then is the credit note read: the allocations that go cost no call.
+                    amount = _allocated_to(
+                        client.get_credit_note(self.connection.tenant_id, credit_note_id),
+                        invoice_id,
+                    )
+                    if not amount:
+                        raise
             except XeroError as exc:
                 message = _(
                     "Sent; not allocated to %(invoice)s yet: %(error)s",
@@ -1251,6 +1262,15 @@ def _contact_queries(todo, partners):
         clauses += own
     if chunk:
         yield chunk, f'ContactStatus=="ACTIVE" AND ({" OR ".join(clauses)})'
+
+
+def _allocated_to(credit_note, invoice_id):
+    """How much of `credit_note` (as Xero gives one) is allocated to that invoice."""
+    return sum(
+        Decimal(str(allocation.get("Amount") or 0))
+        for allocation in credit_note.get("Allocations") or ()
+        if (allocation.get("Invoice") or {}).get("InvoiceID") == invoice_id
+    )
 
 
 def _has_errors(element):

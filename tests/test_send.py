@@ -836,6 +836,37 @@ class TestSendMore(XeroSendCase):
         self.assertEqual(float(invoice["AmountCredited"]), refund.amount_total)
         self.assertFalse(export.allocation_pending or export.queued or export.warning)
 
+    def test_an_allocation_whose_answer_was_lost_is_found_in_xero_not_left_pending(self):
+        """A partial credit note's allocation goes and its answer is lost; the queue comes back
+        after Xero's idempotency window (6 minutes), when Xero refuses the same allocation
+        again (no credit left): the credit note is read, and its allocation found."""
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move(ref="PART-1")
+        self.send(bill)
+        refund = self.reverse(bill, "Two crates broken of three")
+        refund.invoice_line_ids.quantity = 2
+        refund.action_post()
+        # The credit note goes (PUT /CreditNotes has no slash after it), its allocation's answer
+        # is lost.
+        self.sandbox_control(
+            "faults", drop={"count": 1, "path_prefix": "/api.xro/2.0/CreditNotes/"}
+        )
+        self.send(refund, "credit_note")
+        self.env.invalidate_all()
+        credited = float(self.xero_documents()[0]["AmountCredited"])
+        self.assertEqual(credited, refund.amount_total, "Xero has it")
+        export = refund.xero_export_id
+        self.assertTrue(export.allocation_pending and export.queued, export.warning)
+        self.sandbox_control("clock", advance=10 * 60)
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=10)):
+            self.run_queue()
+        self.env.invalidate_all()
+        credited = float(self.xero_documents()[0]["AmountCredited"])
+        self.assertEqual(credited, refund.amount_total, "once")
+        self.assertFalse(export.allocation_pending or export.queued or export.warning)
+        allocations = [e for e in self.sandbox_log() if e["path"].endswith("/Allocations")]
+        self.assertEqual(len(allocations), 2, "made, then refused once and found")
+
     def test_contacts_are_found_by_name_created_once_and_kept(self):
         seeded = requests.get(
             f"{self.sandbox.url}/_sandbox/state",

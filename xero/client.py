@@ -216,6 +216,11 @@ class XeroClient:
     ):
         return self._list("CreditNotes", tenant_id, ids, where, page, created_by_my_app)
 
+    def get_credit_note(self, tenant_id, credit_note_id):
+        """One credit note, with its `Allocations` and `RemainingCredit`."""
+        path = f"CreditNotes/{quote(credit_note_id, safe='')}"
+        return self.request("GET", path, tenant_id=tenant_id)["CreditNotes"][0]
+
     def iter_documents(self, tenant_id, kind, ids=None, *, where=None, created_by_my_app=False):
         """Every invoice or credit note (`kind` "Invoices" or "CreditNotes") with one of `ids`
         and/or matching `where`: ids asked IDS_PER_REQUEST at a time, each answer read page by
