@@ -1089,34 +1089,39 @@ class _Run:
         if not sent_ids:
             return
         reason = _("Its allocation goes now that the document it reverses is in Xero.")
-
-        def work(env):
-            waiting = env["xero.move.export"].search(
-                [
-                    ("move_id.reversed_entry_id", "in", sent_ids),
-                    ("move_id", "not in", list(self.claims)),
-                    ("move_id.state", "=", "posted"),
-                    ("tenant_id", "=", tenant),
-                    ("state", "=", "sent"),
-                    ("xero_status", "=", "AUTHORISED"),
-                    ("allocation_pending", "=", True),
-                    ("queued", "=", False),
-                ]
+        # Looked for in the run's own transaction (what earlier runs sent is in its snapshot):
+        # most sends find none, and open no transaction for it.
+        waiting = self.Export.search(
+            [
+                ("move_id.reversed_entry_id", "in", sent_ids),
+                ("move_id", "not in", list(self.claims)),
+                ("move_id.state", "=", "posted"),
+                ("tenant_id", "=", tenant),
+                ("state", "=", "sent"),
+                ("xero_status", "=", "AUTHORISED"),
+                ("allocation_pending", "=", True),
+                ("queued", "=", False),
+            ]
+        )
+        if not waiting:
+            return
+        self.Export._committed(
+            lambda env: (
+                env["xero.move.export"]
+                .browse(waiting.ids)
+                .write(
+                    {
+                        "queued": True,
+                        "queued_by_id": self.model.env.uid,
+                        "next_try_at": fields.Datetime.now(),
+                        "waiting_reason": reason,
+                        "attempts": 0,
+                        "queued_steps_only": True,
+                    }
+                )
             )
-            waiting.write(
-                {
-                    "queued": True,
-                    "queued_by_id": self.model.env.uid,
-                    "next_try_at": fields.Datetime.now(),
-                    "waiting_reason": reason,
-                    "attempts": 0,
-                    "queued_steps_only": True,
-                }
-            )
-            return bool(waiting)
-
-        if self.Export._committed(work):
-            self.Export._queue_job()._trigger()
+        )
+        self.Export._queue_job()._trigger()
 
     def _pending(self, moves, flag):
         if not moves:
