@@ -651,12 +651,13 @@ class XeroConnection(models.Model):
         )
 
     def _refresh_token(self, stale_token):
-        """Refresh the access token, once across all workers.
+        """Refresh the access token `stale_token` (expiring, or refused by Xero with a 401), once
+        across all workers.
 
         Runs in a cursor of its own, under a row lock on the connection's secret: a second worker
-        waits, then finds the token already fresh and uses it. The rotated refresh token is
-        committed with that cursor at once, so a rollback of the caller's transaction can never
-        lose it (the old one dies 30 minutes later).
+        waits, then finds another token stored than its stale one and uses it. The rotated
+        refresh token is committed with that cursor at once, so a rollback of the caller's
+        transaction can never lose it (the old one dies 30 minutes later).
         """
         self.ensure_one()
         # Pending writes first: in tests the refresh cursor shares this transaction, and must
@@ -664,7 +665,7 @@ class XeroConnection(models.Model):
         self.env.flush_all()
         for _attempt in range(3):
             try:
-                token = self._refresh_token_locked()
+                token = self._refresh_token_locked(stale_token)
                 break
             except psycopg2.errors.SerializationFailure:
                 # Another worker refreshed while this one waited for the lock, and this
@@ -676,7 +677,7 @@ class XeroConnection(models.Model):
         self._token_memo()[self.id] = token
         return token
 
-    def _refresh_token_locked(self):
+    def _refresh_token_locked(self, stale_token):
         error = None
         with self.env.registry.cursor() as cr:
             env = self.env(cr=cr, su=True)
@@ -689,7 +690,13 @@ class XeroConnection(models.Model):
             token = connection._read_token()
             if not token:
                 raise XeroAuthenticationError(_("Not connected to Xero."))
-            if token.get("expires_at", 0) - time.time() <= REFRESH_MARGIN:
+            # Refreshed when what the caller has is still what is stored (Xero refused it with
+            # a 401, ending it before its time) or about to expire; a different token stored
+            # means another worker refreshed meanwhile: that one is used.
+            if (
+                token.get("access_token") == stale_token.get("access_token")
+                or token.get("expires_at", 0) - time.time() <= REFRESH_MARGIN
+            ):
                 try:
                     token = connection._oauth().refresh_token(token["refresh_token"])
                     connection._write_secret(token=token)

@@ -443,6 +443,15 @@ class TestTokens(XeroSandboxMixin, HttpCase):
         self.connection._xero_call("get_organisation", seed.AU_TENANT_ID)
         self.assertFalse(self.sandbox_log("/connect/token"))
 
+    def test_a_401_on_a_token_xero_ended_early_refreshes_it_once(self):
+        """Xero may end an access token before the time it gave for it: the 401 refreshes it
+        once and the call goes, rather than asking the manager to sign in again."""
+        self.sandbox_control("faults", expire_tokens=True)
+        self.connection._xero_call("get_organisation", seed.AU_TENANT_ID)
+        self.assertEqual(len(self.sandbox_log("/connect/token")), 1)
+        self.env.invalidate_all()
+        self.assertEqual(self.connection.state, "connected", self.connection.reauth_reason)
+
     def test_lost_refresh_response_keeps_the_token_and_the_grace_period_saves_it(self):
         old = self._expire_soon()
         self.sandbox_control("faults", drop={"path_prefix": "/connect/token", "count": 1})

@@ -260,8 +260,9 @@ class TestRoles(XeroSendCase):
         bill = self.make_move()
         self.send(bill)
         self.env.invalidate_all()
+        # The 401 has the token refreshed, and Xero refuses the refresh token too.
         self.assertEqual(self.connection.state, "reauth")
-        self.assertIn("Xero refused the connection", self.connection.reauth_reason)
+        self.assertIn("Xero refused its refresh token", self.connection.reauth_reason)
         self.assertEqual(bill.xero_state, "error")
 
         other = self.make_connection(self.setup_other_company(name="Unlinked")["company"])
