@@ -1005,7 +1005,8 @@ class _Run:
         """Allocate an approved credit note to the approved document it reverses, once."""
         client = self.client
         credit_notes = [move for move in moves if move.reversed_entry_id]
-        for credit_note in self._pending(credit_notes, "allocation_pending"):
+        pending = self._pending(credit_notes, "allocation_pending")
+        for index, credit_note in enumerate(pending):
             export_id = self.claims[credit_note.id]["export"]
             invoice = credit_note.reversed_entry_id
             step = _(
@@ -1067,7 +1068,7 @@ class _Run:
                     invoice=invoice.name,
                     error=exc,
                 )
-                if self._step_failed([credit_note], step, message, exc):
+                if self._step_failed(pending[index:], step, message, exc):
                     break
                 continue
             self._done_allocating(

@@ -227,3 +227,29 @@ class TestLimits(XeroSendCase):
             [("One", timedelta(0)), ("Two", timedelta(minutes=1))],
         )
         self.assertEqual(exports.move_id.mapped("xero_state"), ["queued", "queued"])
+
+    def test_credit_notes_whose_allocation_met_the_minute_limit_are_all_allocated_later(self):
+        """Three credit notes sent together, and Xero's minute runs out during their
+        allocations: every one not allocated yet waits in the queue, not only the first."""
+        self.connection.invoice_status = "AUTHORISED"
+        bills = self.make_move(ref="AL-1") | self.make_move(ref="AL-2") | self.make_move(ref="AL-3")
+        refunds = self.env["account.move"]
+        for bill in bills:
+            refund = self.reverse(bill, "Broken bottles")
+            refund.action_post()
+            refunds |= refund
+        self.sandbox_control("settings", minute_limit=6)
+        with self._minutes_later(1):
+            self.send(bills)  # the contacts' look-up, the contact created, the bills
+            self.send(refunds, "credit_note")  # the credit notes, then a GET and a PUT each
+        self.env.invalidate_all()
+        pending = refunds.xero_export_id.filtered("allocation_pending")
+        self.assertTrue(pending, "the minute's calls ran out before every allocation")
+        self.assertTrue(all(pending.mapped("queued")), "each one not allocated yet waits")
+        for minutes in range(2, 5):
+            with self._minutes_later(minutes):
+                self.run_queue()
+        self.env.invalidate_all()
+        credited = {d["InvoiceNumber"]: float(d["AmountCredited"]) for d in self.xero_documents()}
+        self.assertEqual(credited, {bill.ref: bill.amount_total for bill in bills})
+        self.assertFalse(refunds.xero_export_id.filtered("allocation_pending"))
