@@ -247,6 +247,19 @@ class XeroConnection(models.Model):
         ("company_uniq", "unique(company_id)", "A company has one Xero connection."),
     ]
 
+    def write(self, vals):
+        # What the queue put off while the connection needed its manager goes on as soon as it
+        # is connected again (Integrate), not an hour later saying it is not connected.
+        reconnected = (
+            self.filtered(lambda connection: connection.state != "connected")
+            if vals.get("state") == "connected"
+            else self.browse()
+        )
+        result = super().write(vals)
+        if reconnected:
+            self.env["xero.move.export"]._resume(reconnected)
+        return result
+
     @api.constrains(*XERO_HOSTS)
     def _check_urls(self):
         for connection in self.sudo():

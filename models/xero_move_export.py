@@ -579,6 +579,30 @@ class XeroMoveExport(models.Model):
             later,
         )
 
+    @api.model
+    def _resume(self, connections):
+        """`connections` are connected again: what they have queued goes now, in its turn,
+        rather than at the time a run put it off to while they were not connected (see
+        _postponed; a limit still in force puts its documents off again in the next run). In
+        the caller's transaction, committed with the connection's new state."""
+        self.flush_model(["queued", "connection_id", "next_try_at", "waiting_reason"])
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE xero_move_export SET next_try_at = %s, waiting_reason = %s, "
+                "write_uid = %s, write_date = now() AT TIME ZONE 'UTC' "
+                "WHERE queued AND connection_id IN %s AND next_try_at > %s",
+                now,
+                _("Waiting for its turn."),
+                self.env.uid,
+                tuple(connections.ids),
+                now,
+            )
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model(["next_try_at", "waiting_reason", "write_uid", "write_date"])
+            self._queue_job()._trigger()
+
     def _after_queue_run(self, done):
         """Progress for the cron, the next run, and a word to whoever's queue is now empty."""
 

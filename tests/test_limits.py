@@ -253,3 +253,38 @@ class TestLimits(XeroSendCase):
         credited = {d["InvoiceNumber"]: float(d["AmountCredited"]) for d in self.xero_documents()}
         self.assertEqual(credited, {bill.ref: bill.amount_total for bill in bills})
         self.assertFalse(refunds.xero_export_id.filtered("allocation_pending"))
+
+    def test_once_connected_again_the_queue_goes_on_and_no_longer_says_not_connected(self):
+        """Documents queued while the connection was disconnected wait, saying why; once a
+        manager has connected it again (Integrate), they go at once, not an hour later, and
+        no longer say that it is not connected."""
+        self.connection.background_threshold = 0
+        bills = self.make_move(ref="RC-1") | self.make_move(ref="RC-2")
+        wizard, _review = self.review(bills)
+        wizard.action_send()
+        self.connection.action_disconnect()
+        self.run_queue()
+        self.env.invalidate_all()
+        for export in bills.xero_export_id:
+            self.assertTrue(export.queued)
+            self.assertIn("not connected", export.waiting_reason)
+        # The manager connects again, through the setup's Integrate.
+        token, _xero_connection_id = self.mint_token(seed.AU_TENANT_ID)
+        self.connection._write_secret(token=token)
+        setup = self.env["xero.setup.wizard"].create(
+            {"connection_id": self.connection.id, "step": "accounts"}
+        )
+        setup.write(
+            {
+                "purchase_account_id": self.connection.purchase_account_id.id,
+                "sales_account_id": self.connection.sales_account_id.id,
+            }
+        )
+        setup.action_integrate()
+        self.env.invalidate_all()
+        self.assertEqual(self.connection.state, "connected")
+        for export in bills.xero_export_id:
+            self.assertNotIn("not connected", export.waiting_reason)
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(set(bills.mapped("xero_state")), {"sent"})
