@@ -31,7 +31,7 @@ from ..xero.payloads import (
     wrapper_for,
 )
 from .account_move import SETTLED_STATUSES, XERO_TYPES
-from .xero_move_export import ID_FIELDS, NUMBER_FIELDS, UNQUEUED
+from .xero_move_export import ID_FIELDS, NUMBER_FIELDS, RECONNECT_WAIT, UNQUEUED
 from .xero_rate_limit import limit_name
 
 _logger = logging.getLogger(__name__)
@@ -44,6 +44,13 @@ CONTACT_QUERY_CHARS = 4000
 MAX_TRIES = 8
 BACKOFF_BASE = 30
 BACKOFF_CAP = 3600
+# Errors that pass by themselves, or once a manager connects again (a refused authorisation):
+# what they stop waits in the queue rather than fails.
+PASSING = (XeroRateLimitError, XeroTransientError, XeroAuthenticationError)
+# Of those, the errors that hold every call to the organisation until a time Xero gave (a limit)
+# or until a manager connects again: a run asks Xero nothing more after one (a refused refresh
+# token would be sent to Xero again for each file), and waiting for one is no failed try.
+HOLDING = (XeroRateLimitError, XeroAuthenticationError)
 # The send wizard's choice for documents already in Xero: keep the status they have there.
 KEEP_STATUS = "keep"
 # Statuses Xero does not take an approved document back to: from AUTHORISED, Xero's only status
@@ -247,7 +254,8 @@ class XeroExportBatch(models.Model):
             return _("Not sent: Xero could not be reached (%(error)s).", error=error)
         if isinstance(error, XeroAuthenticationError):
             return _(
-                "Not sent: Xero refused the connection (%(error)s). Start a Xero session again.",
+                "The Xero connection needs its manager: Xero refused it (%(error)s). Sent by "
+                "itself once an accounting manager starts a Xero session again.",
                 error=error,
             )
         if isinstance(error, XeroValidationError):
@@ -300,7 +308,7 @@ class _Run:
         self.background = background
         self.update_status = update_status  # KEEP_STATUS or a Xero status
         # After an error that will not pass during this run: the error; what remains waits
-        # (a limit, Xero unreachable) or fails (refused authorisation).
+        # (a limit, Xero unreachable, a refused authorisation), see PASSING and HOLDING.
         self.stop = None
         # {move id: (payload, version, warnings)} of the documents that go, made by their
         # review: what the steps add to their data (the contact's id, the id and status in
@@ -406,14 +414,14 @@ class _Run:
 
     def _given_up(self, move_ids, error=None):
         """Those of `move_ids` whose try that just ended was their last (MAX_TRIES): a wait for
-        a limit is no try (see _retry)."""
-        if isinstance(error, XeroRateLimitError):
+        a limit or for the manager is no try (see _retry)."""
+        if isinstance(error, HOLDING):
             return []
         return [m for m in move_ids if self.claims[m].get("tries", 0) + 1 >= MAX_TRIES]
 
     def wait(self, move_ids, error):
-        """These were not sent for a reason that passes by itself (a limit, Xero unreachable):
-        they wait in the queue, for the time Xero gave or a growing delay, and go by
+        """These were not sent for a reason that passes (see PASSING): they wait in the queue,
+        for the time Xero gave, a growing delay, or a manager to connect again, and go by
         themselves. An uncertain one stays uncertain: it is still looked up first. After
         MAX_TRIES, they fail."""
         given_up = self._given_up(move_ids, error)
@@ -441,10 +449,17 @@ class _Run:
                 continue
             values = {m: self._retry(m, error) for m in group}
             for value in values.values():
-                value["waiting_reason"] = _(
-                    "%(why)s Sent by itself from %(time)s.",
-                    why=self.model._plain(error),
-                    time=format_datetime(self.model.env, value["next_try_at"], dt_format="short"),
+                # A refused authorisation has no time: it waits for a manager.
+                value["waiting_reason"] = (
+                    self.model._plain(error)
+                    if isinstance(error, XeroAuthenticationError)
+                    else _(
+                        "%(why)s Sent by itself from %(time)s.",
+                        why=self.model._plain(error),
+                        time=format_datetime(
+                            self.model.env, value["next_try_at"], dt_format="short"
+                        ),
+                    )
                 )
             self.transition(
                 state,
@@ -477,13 +492,17 @@ class _Run:
     def _retry(self, move_id, error=None):
         """Queue values for one more try: when Xero (or the limiter) said, else a growing delay
         with jitter. Waiting for a limit is no failed try: in a long queue at Xero's limits a
-        document waits for its turn many times, and must not fail for it."""
+        document waits for its turn many times, and must not fail for it. Nor is waiting for a
+        manager (a refused authorisation): the queue waits as for a connection not connected,
+        and goes on once it is connected again (see xero.connection.write)."""
         claim = self.claims[move_id]
-        if not isinstance(error, XeroRateLimitError):
+        if not isinstance(error, HOLDING):
             claim["tries"] = claim.get("tries", 0) + 1
         tries = claim.get("tries", 0)
         retry_after = getattr(error, "retry_after", None)
-        if retry_after:
+        if isinstance(error, XeroAuthenticationError):
+            delay = RECONNECT_WAIT.total_seconds()
+        elif retry_after:
             delay = retry_after
         else:
             delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(tries - 1, 0)) * random.uniform(
@@ -880,17 +899,14 @@ class _Run:
             self.record_answer(kind, items, answer)
 
     def stopped(self, move_ids):
-        """Documents not sent because of `self.stop`: they wait, unless the authorisation was
-        refused (a manager must act first)."""
-        if isinstance(self.stop, XeroAuthenticationError):
-            self.fail(dict.fromkeys(move_ids, self.model._plain(self.stop)))
-        else:
-            self.wait(move_ids, self.stop)
+        """Documents not sent because of `self.stop`: they wait (a refused authorisation, for a
+        manager to connect again)."""
+        self.wait(move_ids, self.stop)
 
     def failed_to_ask(self, move_ids, error):
         """Xero could not be asked something these documents need: they wait when that may
         pass, else fail."""
-        if isinstance(error, (XeroRateLimitError, XeroTransientError)):
+        if isinstance(error, PASSING):
             self.stop = error
             self.wait(move_ids, error)
         else:
@@ -966,6 +982,7 @@ class _Run:
         # the documents (a hundred), for this one.
         self.env["account.move"].concat(*pending).fetch(["message_main_attachment_id"])
         try:
+            self.check_held()
             with client.reserve(len(pending)):
                 for index, move in enumerate(pending):
                     attachment = move._xero_attachment()
@@ -983,12 +1000,12 @@ class _Run:
                         except XeroError as exc:
                             message = _("Sent; the file is not attached yet: %(error)s", error=exc)
                             failures.append(self._step_failure(pending[index:], message, exc))
-                            if isinstance(exc, XeroRateLimitError):
+                            if isinstance(exc, HOLDING):
                                 break
                             continue
                     attached.append(self.claims[move.id]["export"])
-        except XeroRateLimitError as exc:
-            # Not even one call could be reserved: every file waits.
+        except HOLDING as exc:
+            # Not even one call could be made: every file waits.
             message = _("Sent; the file is not attached yet: %(error)s", error=exc)
             failures.append(self._step_failure(pending, message, exc))
         finally:
@@ -1036,6 +1053,7 @@ class _Run:
                 continue
             credit_note_id = self.claims[credit_note.id]["xero_id"]
             try:
+                self.check_held()
                 current = client.get_invoices(self.connection.tenant_id, [invoice_id])[0]
                 if current["Status"] != "AUTHORISED" or not current.get("AmountDue"):
                     self._done_allocating(export_id, step)
@@ -1146,23 +1164,33 @@ class _Run:
 
         self.Export._committed(work)
 
+    def check_held(self):
+        """Raise the error that holds this run's calls (see HOLDING), if one came: what is
+        left waits for it rather than asks Xero again."""
+        if isinstance(self.stop, HOLDING):
+            raise self.stop
+
     def _step_failed(self, moves, step, message, error):
         """What follows the first of `moves` in Xero failed: recorded at once (see
         _step_failure). True when nothing more should be asked of Xero in this run."""
         failure = self._step_failure(moves, message, error)
         self.Export._committed(lambda env: self._record_step_failures(env, step, [failure]))
-        return isinstance(error, XeroRateLimitError)
+        return isinstance(error, HOLDING)
 
     def _step_failure(self, moves, message, error):
         """(export, message, {export: queue values}): a warning for the first of `moves`; when
-        the error may pass, it (and, after a limit, the rest of `moves`) waits in the queue for
-        that step only. Made once, outside the transaction that records it (see _retry)."""
-        passing = isinstance(error, (XeroRateLimitError, XeroTransientError))
-        limited = isinstance(error, XeroRateLimitError)
-        later = (moves if limited else moves[:1]) if passing else []
+        the error may pass, it (and, after an error that holds the run's calls, the rest of
+        `moves`) waits in the queue for that step only. Made once, outside the transaction that
+        records it (see _retry)."""
+        held = isinstance(error, HOLDING)
+        if held:
+            self.stop = error
+        later = (moves if held else moves[:1]) if isinstance(error, PASSING) else []
+        # A refused authorisation's reason says who can end the wait.
+        reason = self.model._plain(error) if isinstance(error, XeroAuthenticationError) else message
         values = {
             self.claims[move.id]["export"]: dict(
-                self._retry(move.id, error), waiting_reason=message, queued_steps_only=True
+                self._retry(move.id, error), waiting_reason=reason, queued_steps_only=True
             )
             for move in later
         }

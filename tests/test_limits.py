@@ -1,6 +1,7 @@
 """Thousands of documents at Xero's limits: one limiter per organisation, nothing dropped. Time
 is moved on here (freezegun) and at the sandbox (its clock), never waited for."""
 
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -253,6 +254,66 @@ class TestLimits(XeroSendCase):
         credited = {d["InvoiceNumber"]: float(d["AmountCredited"]) for d in self.xero_documents()}
         self.assertEqual(credited, {bill.ref: bill.amount_total for bill in bills})
         self.assertFalse(refunds.xero_export_id.filtered("allocation_pending"))
+
+    # -- a refused authorisation waits for the connection's manager
+
+    def _refresh_refused(self):
+        """The refresh token is revoked at Xero (the app was removed there) and the access
+        token is about to expire: the next call refreshes, and Xero refuses (invalid_grant)."""
+        token = dict(self.connection._read_token(), expires_at=int(time.time()) + 30)
+        self.connection._write_secret(token=token)
+        self.sandbox_control("faults", revoke_tokens=True)
+
+    def _assert_waiting_for_the_manager(self, exports):
+        self.env.invalidate_all()
+        self.assertEqual(self.connection.state, "reauth")
+        for export in exports:
+            self.assertTrue(export.queued, export.error)
+            self.assertIn("needs its manager", export.waiting_reason)
+
+    def test_a_refused_refresh_leaves_every_queued_document_waiting_for_the_manager(self):
+        """README: "a refused authorisation waits for a manager": the documents of the run
+        that learnt it wait with the rest of the queue, and all go once it is connected
+        again."""
+        self.connection.background_threshold = 1
+        bills = self.make_move(ref="Q-1") | self.make_move(ref="Q-2") | self.make_move(ref="Q-3")
+        self.send(bills)
+        self._refresh_refused()
+        self.env["xero.move.export"]._cron_send_queued(1)
+        self._assert_waiting_for_the_manager(bills.xero_export_id)
+        self.assertEqual(set(bills.mapped("xero_state")), {"queued"})
+        self.assertEqual(bills.xero_export_id.mapped("attempts"), [0, 0, 0], "no failed try")
+        self.connect(self.connection)  # the manager signs in again
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(set(bills.mapped("xero_state")), {"sent"})
+        self.assertEqual(len(self.xero_documents()), 3)
+
+    def test_files_waiting_when_the_refresh_is_refused_ask_once_and_go_once_reconnected(self):
+        """Three documents in Xero whose files wait (Xero was unavailable for them) when the
+        refresh token is refused: the run learns it once, rather than asking Xero's token
+        endpoint again for each file, and the files wait for the manager, then go."""
+        self.connection.send_attachments = True
+        bills = self._scanned_bills(3)
+        self.sandbox_control(
+            "faults", status={"code": 503, "count": 3, "path_prefix": "/api.xro/2.0/Invoices/"}
+        )
+        self.send(bills)
+        exports = bills.xero_export_id
+        self.assertTrue(all(exports.mapped("attachment_pending")))
+        self._refresh_refused()
+        refreshes = len(self.sandbox_log("/connect/token"))
+        with self._minutes_later(5):
+            self.run_queue()
+        self.assertEqual(len(self.sandbox_log("/connect/token")) - refreshes, 1)
+        self._assert_waiting_for_the_manager(exports)
+        self.assertTrue(all(exports.mapped("queued_steps_only")))
+        self.connect(self.connection)
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(len(self._attachments()), 3, "every scan attached, once")
+        self.assertFalse(exports.filtered("attachment_pending"))
+        self.assertFalse(exports.filtered("warning"))
 
     def test_once_connected_again_the_queue_goes_on_and_no_longer_says_not_connected(self):
         """Documents queued while the connection was disconnected wait, saying why; once a
