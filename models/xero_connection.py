@@ -575,19 +575,31 @@ class XeroConnection(models.Model):
 
     def _mark_reauth(self, error):
         """Xero refused the tokens or the app's rights (401, 403): the connection needs its
-        manager again. Committed at once, so that a rollback of the send cannot hide it."""
+        manager again. Committed at once, so that a rollback of the send cannot hide it.
+
+        Only a connection still connected: a manager's Disconnect during a send is what made
+        Xero refuse its next call, and must stay what the connection says."""
         self.ensure_one()
         reason = _("Xero refused the connection: %(error)s", error=error)
         # Pending writes first, as for a refresh: they must not be flushed over this later.
         self.env.flush_all()
         with self.env.registry.cursor() as cr:
             connection = self.with_env(self.env(cr=cr, su=True))
-            connection.write({"state": "reauth", "reauth_reason": reason})
-            # In the tests this cursor shares the test's transaction and its commit does not
-            # flush it: flushed here, as a real commit would.
-            connection.env.flush_all()
+            # Read in this cursor, locked as the write would: the sending transaction's
+            # snapshot may predate the Disconnect.
+            cr.execute(
+                "SELECT state FROM xero_connection WHERE id = %s FOR NO KEY UPDATE",
+                [connection.id],
+            )
+            marked = cr.fetchone()[0] == "connected"
+            if marked:
+                connection.write({"state": "reauth", "reauth_reason": reason})
+                # In the tests this cursor shares the test's transaction and its commit does
+                # not flush it: flushed here, as a real commit would.
+                connection.env.flush_all()
         self.invalidate_recordset(["state", "reauth_reason"], flush=False)
-        _logger.warning("Xero refused the connection of %s: %s", self.company_id, error)
+        if marked:
+            _logger.warning("Xero refused the connection of %s: %s", self.company_id, error)
 
     # ------------------------------------------------------------------ sending
 

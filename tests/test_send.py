@@ -10,7 +10,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
-from ..models.xero_export_batch import CONTACT_QUERY_CHARS
+from ..models.xero_export_batch import CONTACT_QUERY_CHARS, _Run
 from ..models.xero_move_export import SETTLE_AFTER
 from ..xero import XeroError, XeroTransientError
 from ..xero.client import XeroClient
@@ -964,6 +964,45 @@ class TestSendMore(XeroSendCase):
         response = start_session(self, url.query)
         self.assertEqual(response.status_code, 303, response.text)
         self.assertTrue(response.headers["Location"].startswith(self.sandbox.url))
+
+    def test_a_disconnect_during_a_send_stays_and_the_file_goes_once_connected_again(self):
+        """A manager disconnects while a clerk's send is between Xero's answer and the bill's
+        file: Xero refuses the file's call, which must neither turn the manager's Disconnect
+        into "Needs re-authorisation" nor lose the file."""
+        self.connection.send_attachments = True
+        bill = self.make_move(ref="MID-1")
+        bill.message_main_attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": "mid-1.pdf",
+                "raw": b"%PDF-1.4 scanned bill",
+                "res_model": "account.move",
+                "res_id": bill.id,
+                "mimetype": "application/pdf",
+            }
+        )
+        attach = _Run.attach
+        connection = self.connection
+
+        def disconnect_first(run, moves):
+            # The clerk's transaction is not the manager's: it still knows the token it read
+            # (restored here, as the tests share one transaction).
+            known = dict(connection._token_memo())
+            connection.action_disconnect()
+            connection._token_memo().update(known)
+            return attach(run, moves)
+
+        with patch.object(_Run, "attach", disconnect_first):
+            self.send(bill)
+        self.env.invalidate_all()
+        self.assertEqual(bill.xero_state, "sent")
+        self.assertEqual(connection.state, "disconnected", connection.sudo().reauth_reason)
+        export = bill.xero_export_id
+        self.assertTrue(export.attachment_pending and export.queued_steps_only)
+        self.assertIn("needs its manager", export.waiting_reason)
+        self.connect(connection)
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertFalse(export.attachment_pending, export.warning)
 
     def test_a_rate_limit_makes_the_rest_wait_then_it_goes_by_itself(self):
         self.sandbox_control("settings", minute_limit=3)
