@@ -273,16 +273,21 @@ class XeroExportBatch(models.Model):
         )
 
     @api.model
-    def _idempotency_key(self, connection, move, version, operation):
-        """The Idempotency-Key of one document: its organisation, itself, its version and the
-        operation, whatever else travels in the same request: a create tried again within Xero's
-        window is answered with Xero's first answer, never made twice. An update's key is its
-        own: the same update made again later (a document changed, then changed back) must be
-        made, not answered with the first one's answer, and an update in doubt is simply made
-        again (see _Run.resolve_uncertain)."""
-        basis = f"{connection.tenant_id}|{move.id}|{version}|{operation}"
-        if operation == "update":
-            basis += f"|{uuid.uuid4()}"
+    def _idempotency_key(self, connection, move, version, operation, in_doubt=None):
+        """The Idempotency-Key of one document's request. A create whose earlier request got no
+        answer (`in_doubt`, its attempt) goes again with that request's key, if in the same
+        version: tried again within Xero's window, it is answered with Xero's first answer,
+        never made twice. Any other request has a key of its own: a document Xero refused and
+        that was fixed since (in Xero, as a lock date moved back), or an update made again
+        after a change and a change back, must be made, not answered with the first answer."""
+        if (
+            operation == "create"
+            and in_doubt
+            and in_doubt.get("version") == version
+            and in_doubt.get("key")
+        ):
+            return in_doubt["key"]
+        basis = f"{connection.tenant_id}|{move.id}|{version}|{operation}|{uuid.uuid4()}"
         return f"odoo-{hashlib.sha256(basis.encode()).hexdigest()}"
 
     @api.model
@@ -854,7 +859,9 @@ class _Run:
     def request(self, send, kind, operation, chunk, items):
         """One request to Xero, its documents' attempt recorded (committed) before it goes."""
         keys = {
-            move.id: self.model._idempotency_key(self.connection, move, version, operation)
+            move.id: self.model._idempotency_key(
+                self.connection, move, version, operation, self.claims[move.id].get("attempt")
+            )
             for move, _p, version, _w in items
         }
         attempts = {

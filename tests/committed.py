@@ -160,7 +160,7 @@ class World:
 
     # -- documents and sends
 
-    def bills(self, vendor_name, count, prefix):
+    def bills(self, vendor_name, count, prefix, invoice_date="2026-11-02"):
         """`count` posted bills of one vendor, numbered prefix-1... (their Xero numbers)."""
         with self.env() as env:
             vendor = env["res.partner"].create({"name": vendor_name})
@@ -169,7 +169,7 @@ class World:
                     {
                         "move_type": "in_invoice",
                         "partner_id": vendor.id,
-                        "invoice_date": "2026-11-02",
+                        "invoice_date": invoice_date,
                         "ref": f"{prefix}-{n}",
                         "currency_id": self.aud,
                         "invoice_line_ids": [

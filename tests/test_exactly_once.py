@@ -2,10 +2,10 @@
 send by an invoicing user without an e-mail address, each test asserting on what the sandbox holds.
 """
 
+import datetime
 import hashlib
 import subprocess
 import threading
-from datetime import timedelta
 from pathlib import Path
 from unittest.mock import patch
 
@@ -128,9 +128,25 @@ def test_a_503_to_the_invoices_is_checked_in_xero_then_sent_once(fresh):
     # Not found yet: Xero may still be storing that first request. They wait, uncertain.
     assert {state for state, _i, _e in fresh.exports(bills).values()} == {"uncertain"}
     assert fresh.invoices() == []
-    with freeze_time(fields.Datetime.now() + SETTLE_AFTER + timedelta(seconds=1)):
+    with freeze_time(fields.Datetime.now() + SETTLE_AFTER + datetime.timedelta(seconds=1)):
         fresh.drain()
     fresh.assert_exactly_once(bills, "GW")
+
+
+def test_a_refusal_fixed_in_xero_then_retried_at_once_is_sent(fresh):
+    """Xero refuses a bill dated in its locked period; the adviser moves the lock date back in
+    Xero and the clerk retries at once: the bill is created, not answered with Xero's first
+    refusal replayed for the same Idempotency-Key."""
+    (bill,) = fresh.bills("Locked Period Supplies", 1, "LPS", invoice_date="2026-08-15")
+    assert fresh.send([bill])[bill][0] == "failed"
+    org = fresh.sandbox.sandbox.state.organisations[seed.AU_TENANT_ID]
+    org.period_lock_date = datetime.date(2026, 6, 30)
+    fresh.send([bill], action="retry")
+    fresh.drain()
+    state, xero_id, error = fresh.exports([bill])[bill]
+    assert (state, error) == ("sent", False), error
+    assert xero_id
+    fresh.assert_exactly_once([bill], "LPS")
 
 
 def test_worker_killed_between_xero_answer_and_commit_then_recovered(fresh):
