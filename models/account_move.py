@@ -167,9 +167,10 @@ class AccountMove(models.Model):
             )
         result = super().write(vals)
         if SENT_FIELDS.intersection(vals):
-            # What Xero has is no longer what Odoo says: the next send updates it.
+            # What Xero has (or may have, its answer lost) is no longer what Odoo says: the
+            # next send updates it, and one found in Xero meanwhile shows as changed.
             self.sudo().xero_export_ids.filtered(
-                lambda export: export.state in ("sent", "sending") and not export.changed
+                lambda export: (export.state == "sent" or export._in_doubt()) and not export.changed
             ).changed = True
         return result
 
@@ -353,6 +354,19 @@ class AccountMove(models.Model):
         if self.state == "draft":
             return "skip", _("Draft: post it first."), None, None
         if self.state == "cancel":
+            held = self.xero_export_ids.filtered("xero_id")[:1]
+            if held:
+                return (
+                    "skip",
+                    _(
+                        "Cancelled in Odoo, but still in Xero as %(number)s (%(status)s): void "
+                        "or delete it in Xero.",
+                        number=held.xero_number or held.xero_id,
+                        status=(held.xero_status or "").lower(),
+                    ),
+                    None,
+                    None,
+                )
             return "skip", _("Cancelled."), None, None
         if self.company_id != connection.company_id:
             return (

@@ -149,6 +149,27 @@ def test_a_refusal_fixed_in_xero_then_retried_at_once_is_sent(fresh):
     fresh.assert_exactly_once([bill], "LPS")
 
 
+def test_edited_while_its_answer_was_lost_then_found_by_the_resolver_shows_as_changed(fresh):
+    """Xero stored the bill, its answer was lost; the bill is edited in Odoo; the resolver finds
+    it in Xero and links it, in the version Xero has: the list says "Changed since sent" (what a
+    user filters on to send it again), not "Sent"."""
+    (bill,) = fresh.bills("Edited In Doubt Pty", 1, "EID")
+    fresh.control("faults", drop={"count": 1, "path_prefix": INVOICES})
+    fresh.send([bill])
+    assert fresh.exports([bill])[bill][0] == "uncertain"
+    with fresh.env() as env:
+        move = env["account.move"].browse(bill)
+        move.button_draft()
+        move.invoice_line_ids.price_unit = 99.0
+        move.action_post()
+    with fresh.env() as env:
+        env["xero.move.export"]._cron_resolve_uncertain()
+    (stored,) = [i for i in fresh.invoices() if i["InvoiceNumber"] == "EID-1"]
+    assert float(stored["Total"]) == round(2 * 54.90 * 1.1, 2), "Xero has the first version"
+    state, xero_id, _error = fresh.exports([bill])[bill]
+    assert (state, xero_id) == ("changed", stored["InvoiceID"])
+
+
 def test_worker_killed_between_xero_answer_and_commit_then_recovered(fresh):
     bills = fresh.bills("Killed Worker Ales", 2, "KILL")
     fresh.control("faults", hold={"when": "answer", "path_prefix": INVOICES})

@@ -339,6 +339,17 @@ class TestSend(XeroSendCase):
         self.assertFalse(bill.xero_export_id.queued)
         self.assertFalse(self.xero_documents(tenant_id=seed.NZ_TENANT_ID))
 
+    def test_a_sent_bill_cancelled_in_odoo_says_that_xero_still_has_it(self):
+        bill = self.make_move()
+        self.send(bill)
+        number = bill.xero_number
+        bill.button_draft()
+        bill.button_cancel()
+        _wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "skip")
+        self.assertIn(f"still in Xero as {number}", review[bill][1])
+        self.assertIn("void or delete it in Xero", review[bill][1])
+
     def test_paid_in_xero_since_last_send_is_not_overwritten(self):
         bill = self.make_move()
         self.send(bill)
