@@ -22,16 +22,7 @@ class TestLimits(XeroSendCase):
         bills = self.env["account.move"]
         for n in range(count):
             bill = self.make_move(ref=f"SCAN-{n}")
-            bill.message_main_attachment_id = self.env["ir.attachment"].create(
-                {
-                    "name": f"scan-{n}.pdf",
-                    "raw": b"%PDF-1.4 scanned bill " + str(n).encode(),
-                    "res_model": "account.move",
-                    "res_id": bill.id,
-                    "mimetype": "application/pdf",
-                }
-            )
-            bills |= bill
+            bills |= self.scan(bill, f"scan-{n}.pdf", b"%PDF-1.4 scanned bill " + str(n).encode())
         return bills
 
     def _attachments(self):

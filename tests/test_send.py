@@ -120,6 +120,19 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
         )
         return self.env["account.move"].browse(reversal.refund_moves()["res_id"])
 
+    def scan(self, bill, name, content=b"%PDF-1.4 scanned bill"):
+        """`bill` with the vendor's scan `name` as its main attachment (the file sent to Xero)."""
+        bill.message_main_attachment_id = self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": content,
+                "res_model": "account.move",
+                "res_id": bill.id,
+                "mimetype": "application/pdf",
+            }
+        )
+        return bill
+
     def review(self, moves, action="invoice", user=None):
         """The review a user (the clerk by default) gets from the list action."""
         user = user or self.clerk
@@ -317,15 +330,7 @@ class TestSend(XeroSendCase):
     def test_a_file_queued_for_the_organisation_left_makes_nothing_sent_in_another(self):
         self.connection.send_attachments = True
         bill = self.make_move(ref="SCAN-1")
-        bill.message_main_attachment_id = self.env["ir.attachment"].create(
-            {
-                "name": "scan-1.pdf",
-                "raw": b"%PDF-1.4 scanned bill",
-                "res_model": "account.move",
-                "res_id": bill.id,
-                "mimetype": "application/pdf",
-            }
-        )
+        self.scan(bill, "scan-1.pdf")
         self.sandbox_control(
             "faults", status={"code": 503, "count": 1, "path_prefix": "/api.xro/2.0/Invoices/"}
         )
@@ -763,16 +768,7 @@ class TestSendMore(XeroSendCase):
     def test_vendor_scan_is_attached_once(self):
         self.connection.send_attachments = True
         bill = self.make_move()
-        scan = self.env["ir.attachment"].create(
-            {
-                "name": "bondi-8841.pdf",
-                "raw": b"%PDF-1.4 scanned bill",
-                "res_model": "account.move",
-                "res_id": bill.id,
-                "mimetype": "application/pdf",
-            }
-        )
-        bill.message_main_attachment_id = scan
+        self.scan(bill, "bondi-8841.pdf")
         self.send(bill)
         attachments = requests.get(
             f"{self.sandbox.url}/_sandbox/state",
@@ -788,15 +784,7 @@ class TestSendMore(XeroSendCase):
     def test_a_file_not_attached_yet_is_warned_of_once_and_no_more_once_attached(self):
         self.connection.send_attachments = True
         bill = self.make_move()
-        bill.message_main_attachment_id = self.env["ir.attachment"].create(
-            {
-                "name": "bondi-8842.pdf",
-                "raw": b"%PDF-1.4 scanned bill",
-                "res_model": "account.move",
-                "res_id": bill.id,
-                "mimetype": "application/pdf",
-            }
-        )
+        self.scan(bill, "bondi-8842.pdf")
         # Xero is unavailable for the file's first two tries (the document's own path only).
         self.sandbox_control(
             "faults", status={"code": 503, "count": 2, "path_prefix": "/api.xro/2.0/Invoices/"}
@@ -982,15 +970,7 @@ class TestSendMore(XeroSendCase):
         into "Needs re-authorisation" nor lose the file."""
         self.connection.send_attachments = True
         bill = self.make_move(ref="MID-1")
-        bill.message_main_attachment_id = self.env["ir.attachment"].create(
-            {
-                "name": "mid-1.pdf",
-                "raw": b"%PDF-1.4 scanned bill",
-                "res_model": "account.move",
-                "res_id": bill.id,
-                "mimetype": "application/pdf",
-            }
-        )
+        self.scan(bill, "mid-1.pdf")
         attach = _Run.attach
         connection = self.connection
 
