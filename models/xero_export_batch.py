@@ -952,6 +952,10 @@ class _Run:
                     attachment_pending=bool(self.connection.send_attachments),
                     allocation_pending=bool(move.reversed_entry_id),
                 )
+                if self.connection.send_attachments:
+                    sent[move.id].update(
+                        self.Export._file_to_follow(claim.get("queued_by") or self.model.env.uid)
+                    )
             results[move.id] = ("created" if created else "updated", warning, xero_id)
             notes[move.id] = note % {
                 "what": what[created],
@@ -1019,7 +1023,7 @@ class _Run:
 
             def work(env):
                 done = env["xero.move.export"].browse(attached)
-                done._step_done({"attachment_pending": False}, step)
+                done._step_done({"attachment_pending": False, **UNQUEUED}, step)
                 self._record_step_failures(env, step, failures)
 
             if attached or failures:
@@ -1195,13 +1199,19 @@ class _Run:
         later = (moves if held else moves[:1]) if isinstance(error, PASSING) else []
         # A refused authorisation's reason says who can end the wait.
         reason = self.model._plain(error) if isinstance(error, XeroAuthenticationError) else message
-        values = {
-            self.claims[move.id]["export"]: dict(
-                self._retry(move.id, error), waiting_reason=reason, queued_steps_only=True
-            )
-            for move in later
-        }
-        return self.claims[moves[0].id]["export"], message, values
+        export_id = self.claims[moves[0].id]["export"]
+        # Refused for good: out of the queue (a file waits there for its send, see
+        # xero.move.export._file_to_follow), its warning says what to do.
+        values = {} if later else {export_id: dict(UNQUEUED)}
+        values.update(
+            {
+                self.claims[move.id]["export"]: dict(
+                    self._retry(move.id, error), waiting_reason=reason, queued_steps_only=True
+                )
+                for move in later
+            }
+        )
+        return export_id, message, values
 
     def _record_step_failures(self, env, step, failures):
         """In `env`'s transaction: each failure's warning, in place of the one `step` (the start

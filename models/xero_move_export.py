@@ -65,6 +65,11 @@ RECONNECT_WAIT = timedelta(hours=1)
 # twice once Xero finishes the first.
 SETTLE_AFTER = timedelta(minutes=10)
 # An export record out of the queue.
+# A document sent with its file still to attach stays in the queue for it, due this long after:
+# the send attaches the file at once and takes it out of the queue, but a worker that dies before
+# (its process killed, out of time) leaves the file to the queue, rather than the document "sent"
+# for ever without it.
+FILE_SAFETY_WAIT = timedelta(minutes=15)
 UNQUEUED = {
     "queued": False,
     "next_try_at": False,
@@ -385,6 +390,17 @@ class XeroMoveExport(models.Model):
             warning = "\n".join(lines) or False
             if warning != (export.warning or False):
                 export.warning = warning
+
+    @api.model
+    def _file_to_follow(self, user_id):
+        """Queue values of a document whose file is still to attach, see FILE_SAFETY_WAIT."""
+        return {
+            "queued": True,
+            "queued_steps_only": True,
+            "queued_by_id": user_id,
+            "next_try_at": fields.Datetime.now() + FILE_SAFETY_WAIT,
+            "waiting_reason": _("Its file goes to Xero after it."),
+        }
 
     def _step_done(self, values, step):
         """That step is done for these: `values`, and no warning of it is left."""
@@ -838,6 +854,11 @@ class XeroMoveExport(models.Model):
                 "error": False,
                 "attachment_pending": connection.send_attachments,
                 "allocation_pending": bool(self.move_id.reversed_entry_id),
+                **(
+                    self._file_to_follow(self.claimed_by_id.id or self.env.uid)
+                    if connection.send_attachments
+                    else {}
+                ),
             },
             notes={
                 self.id: _(

@@ -144,6 +144,28 @@ class World:
         response.raise_for_status()
         return response.json() if response.content else None
 
+    def with_files(self, move_ids):
+        """The documents' vendor scans, sent with them: each its own file, named after it."""
+        with self.env() as env:
+            env["xero.connection"].browse(self.connection).send_attachments = True
+            for move in env["account.move"].browse(move_ids):
+                move.message_main_attachment_id = env["ir.attachment"].create(
+                    {
+                        "name": f"{move.ref}.pdf",
+                        "raw": b"%PDF-1.4 scanned " + move.ref.encode(),
+                        "res_model": "account.move",
+                        "res_id": move.id,
+                    }
+                )
+
+    def attachments(self):
+        response = requests.get(
+            f"{self.sandbox.url}/_sandbox/state",
+            params={"tenant_id": seed.AU_TENANT_ID},
+            timeout=SANDBOX_TIMEOUT,
+        )
+        return response.json()["organisations"][0]["attachments"]
+
     def invoices(self):
         response = requests.get(
             f"{self.sandbox.url}/_sandbox/state",

@@ -16,7 +16,7 @@ from freezegun import freeze_time
 import odoo
 from odoo import fields, sql_db
 
-from ..models.xero_move_export import SETTLE_AFTER
+from ..models.xero_move_export import FILE_SAFETY_WAIT, SETTLE_AFTER
 from ..xero import XeroRateLimitError
 from ..xero.crypto import SecretCipher
 from ..xero_sandbox import seed
@@ -168,6 +168,57 @@ def test_edited_while_its_answer_was_lost_then_found_by_the_resolver_shows_as_ch
     assert float(stored["Total"]) == round(2 * 54.90 * 1.1, 2), "Xero has the first version"
     state, xero_id, _error = fresh.exports([bill])[bill]
     assert (state, xero_id) == ("changed", stored["InvoiceID"])
+
+
+def _send_killed(fresh, bills):
+    """The clerk sends `bills`; the worker dies while Xero holds a call."""
+    fresh.kill_while_xero_holds(
+        f"moves = env['account.move'].with_user({fresh.clerk}).browse({bills})\n"
+        f"wizard = env['xero.send.wizard'].with_user({fresh.clerk}).browse("
+        f"moves.action_send_to_xero_invoice()['res_id'])\n"
+        f"wizard.action_send()\n"
+        f"env.cr.commit()\n"
+    )
+
+
+def test_worker_killed_while_attaching_files_then_the_queue_attaches_them(fresh):
+    """The worker dies during its first file's call, the documents recorded as sent: the files
+    wait in the queue for their send, and go once the worker is surely gone."""
+    bills = fresh.bills("Killed While Attaching Co", 3, "KWA")
+    fresh.with_files(bills)
+    fresh.control("faults", hold={"when": "request", "path_prefix": INVOICES + "/"})
+    _send_killed(fresh, bills)
+    fresh.assert_exactly_once(bills, "KWA")
+    # The call Xero held may have gone through once released: files are keyed by their name.
+    held = fresh.attachments()
+    fresh.drain()
+    assert fresh.attachments() == held, "not before the worker is surely gone"
+    with freeze_time(fields.Datetime.now() + FILE_SAFETY_WAIT + datetime.timedelta(seconds=1)):
+        fresh.drain()
+    assert sorted(a["FileName"] for a in fresh.attachments()) == [
+        "KWA-1.pdf",
+        "KWA-2.pdf",
+        "KWA-3.pdf",
+    ]
+    with fresh.env() as env:
+        exports = env["xero.move.export"].search([("move_id", "in", bills)])
+        assert not any(exports.mapped("attachment_pending"))
+        assert not any(exports.mapped("queued"))
+
+
+def test_worker_killed_before_recording_then_the_files_of_what_was_found_follow(fresh):
+    """The worker dies between Xero's answer and its commit; the resolver finds the bills in
+    Xero and links them: their files follow, through the queue."""
+    bills = fresh.bills("Killed Before Files Co", 2, "KBF")
+    fresh.with_files(bills)
+    fresh.control("faults", hold={"when": "answer", "path_prefix": INVOICES})
+    _send_killed(fresh, bills)
+    with fresh.env() as env:
+        env["xero.move.export"]._cron_resolve_uncertain()
+    fresh.assert_exactly_once(bills, "KBF")
+    with freeze_time(fields.Datetime.now() + FILE_SAFETY_WAIT + datetime.timedelta(seconds=1)):
+        fresh.drain()
+    assert sorted(a["FileName"] for a in fresh.attachments()) == ["KBF-1.pdf", "KBF-2.pdf"]
 
 
 def test_worker_killed_between_xero_answer_and_commit_then_recovered(fresh):
@@ -387,19 +438,9 @@ def test_two_workers_attach_files_at_once_counting_each_call_once(fresh):
     """Each worker reserves its run of files at Xero's limits at the same time as the other: every
     file goes once, Xero refuses none, and the limits' row ends counting the calls really made."""
     bills = fresh.bills("Scanned Stock Co", 30, "SCAN")
+    fresh.with_files(bills)
     with fresh.env() as env:
-        env["xero.connection"].browse(fresh.connection).write(
-            {"send_attachments": True, "background_threshold": 10}
-        )
-        for move in env["account.move"].browse(bills):
-            move.message_main_attachment_id = env["ir.attachment"].create(
-                {
-                    "name": f"{move.ref}.pdf",
-                    "raw": b"%PDF-1.4 scanned " + move.ref.encode(),
-                    "res_model": "account.move",
-                    "res_id": move.id,
-                }
-            )
+        env["xero.connection"].browse(fresh.connection).background_threshold = 10
     assert {verdict for verdict, _m in fresh.send(bills).values()} == {"create"}, "queued"
 
     def day_calls():
