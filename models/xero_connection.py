@@ -639,7 +639,11 @@ class XeroConnection(models.Model):
         self.ensure_one()
         if secrets is None:
             secrets = self._secrets().get(self.id, {})
-        secret = server_setting("client_secret") or secrets.get("client")
+        # The server's app is its own whole: with its secret, or none (an app with PKCE), never
+        # the secret the database keeps for another app.
+        secret = server_setting("client_secret") or (
+            None if server_setting("client_id") else secrets.get("client")
+        )
         scopes = LEGACY_SCOPES if self.sudo().scope_mode == "broad" else DEFAULT_SCOPES
         try:
             return XeroOAuth(

@@ -524,10 +524,17 @@ class TestTokens(XeroSandboxMixin, HttpCase):
             )
 
     def test_server_configuration_overrides_the_app(self):
+        self.assertTrue(self.connection._oauth().client_secret, "the database's app has one")
         with patch.dict(config.options, {"xero_client_id": "from-server"}):
             self.connection.invalidate_recordset()
             self.assertTrue(self.connection.app_from_server)
-            self.assertEqual(self.connection._oauth().client_id, "from-server")
+            app = self.connection._oauth()
+            self.assertEqual(app.client_id, "from-server")
+            self.assertFalse(app.client_secret, "not the secret of the database's app")
+        with patch.dict(
+            config.options, {"xero_client_id": "from-server", "xero_client_secret": "its-secret"}
+        ):
+            self.assertEqual(self.connection._oauth().client_secret, "its-secret")
 
     def test_disconnect_removes_the_connection_at_xero_and_wipes_tokens(self):
         xero_connection_id = self.connection.xero_connection_id
