@@ -32,10 +32,10 @@ EXPORT_TO_MOVE_STATE = {
 }
 # Documents reviewed together: their records read at once, then forgotten.
 REVIEW_CHUNK = 500
-# What the review reads of documents and of their lines, fetched for a chunk at once. Fetched
-# with columns, the lines, taxes and exports of the documents are checked against the record
-# rules by the database; on their own (when first read), by Python, record by record. What is
-# not listed is read all the same, through Odoo's prefetching.
+# What the review reads of documents, fetched for a chunk at once (their lines: see XeroLine).
+# Fetched with columns, the exports of the documents are checked against the record rules by the
+# database; on their own (when first read), by Python, record by record. What is not listed is
+# read all the same, through Odoo's prefetching.
 REVIEW_MOVE_FIELDS = [
     "move_type",
     "state",

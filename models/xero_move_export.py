@@ -64,12 +64,12 @@ RECONNECT_WAIT = timedelta(hours=1)
 # another request (another selection than the first, whose Idempotency-Key differs) would make it
 # twice once Xero finishes the first.
 SETTLE_AFTER = timedelta(minutes=10)
-# An export record out of the queue.
 # A document sent with its file still to attach stays in the queue for it, due this long after:
 # the send attaches the file at once and takes it out of the queue, but a worker that dies before
 # (its process killed, out of time) leaves the file to the queue, rather than the document "sent"
 # for ever without it.
 FILE_SAFETY_WAIT = timedelta(minutes=15)
+# An export record out of the queue.
 UNQUEUED = {
     "queued": False,
     "next_try_at": False,
