@@ -161,9 +161,12 @@ class XeroExportBatch(models.Model):
         def record(env):
             """This send's batch, logging what it skips; in the background, what is skipped
             leaves the queue."""
-            if background and skipped:
+            if background and (skipped or elsewhere):
                 env["xero.move.export"].search(
-                    [("move_id", "in", list(skipped)), ("tenant_id", "=", connection.tenant_id)]
+                    [
+                        ("move_id", "in", [*skipped, *elsewhere]),
+                        ("tenant_id", "=", connection.tenant_id),
+                    ]
                 ).write({"queued": False, "waiting_reason": False})
             batch = env[self._name].create({"connection_id": connection.id, "action": action})
             env[self._name]._log(batch.id, batch.company_id.id, skipped)
