@@ -224,13 +224,7 @@ def test_worker_killed_before_recording_then_the_files_of_what_was_found_follow(
 def test_worker_killed_between_xero_answer_and_commit_then_recovered(fresh):
     bills = fresh.bills("Killed Worker Ales", 2, "KILL")
     fresh.control("faults", hold={"when": "answer", "path_prefix": INVOICES})
-    fresh.kill_while_xero_holds(
-        f"moves = env['account.move'].with_user({fresh.clerk}).browse({bills})\n"
-        f"wizard = env['xero.send.wizard'].with_user({fresh.clerk}).browse("
-        f"moves.action_send_to_xero_invoice()['res_id'])\n"
-        f"wizard.action_send()\n"
-        f"env.cr.commit()\n"
-    )
+    _send_killed(fresh, bills)
     assert len(fresh.invoices()) == 2, "Xero stored them; the worker never heard back"
     assert {state for state, _i, _e in fresh.exports(bills).values()} == {"sending"}
     with fresh.env() as env:
