@@ -1043,9 +1043,13 @@ class _Run:
             step = _(
                 "Sent; not allocated to %(invoice)s yet: %(error)s", invoice=invoice.name, error=""
             )
-            invoice_id = invoice.xero_export_ids.filtered(
-                lambda e: e.tenant_id == self.connection.tenant_id
-            )[:1].xero_id
+            # Sent by this run, the document it reverses has its Xero id in its claim: this
+            # run's records were read before that was recorded, in a transaction of its own.
+            invoice_id = (self.claims.get(invoice.id) or {}).get("xero_id") or (
+                invoice.xero_export_ids.filtered(
+                    lambda e: e.tenant_id == self.connection.tenant_id
+                )[:1].xero_id
+            )
             if self.claims[credit_note.id].get("status") != "AUTHORISED":
                 continue  # not yet: a send that approves it in Xero tries again
             if not invoice_id:

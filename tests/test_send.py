@@ -835,6 +835,24 @@ class TestSendMore(XeroSendCase):
         self.assertEqual(float(invoice["AmountCredited"]), refund.amount_total)
         self.assertFalse(export.allocation_pending or export.queued or export.warning)
 
+    def test_a_bill_and_its_credit_note_sent_by_one_run_are_allocated(self):
+        """Both queued, both taken by one run of the job: the credit note is allocated to the
+        bill that run sent, whose Xero id its own records do not have yet."""
+        self.connection.write({"invoice_status": "AUTHORISED", "background_threshold": 0})
+        bill = self.make_move()
+        refund = self.reverse(bill, "Broken bottles")
+        refund.action_post()
+        self.send(bill)
+        self.send(refund, "credit_note")
+        self.env.invalidate_all()
+        self.assertEqual((bill | refund).mapped("xero_state"), ["queued", "queued"])
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(len(self.sandbox_log("/api.xro/2.0/CreditNotes", "PUT")), 1, "one run")
+        self.assertFalse(refund.xero_export_id.allocation_pending, refund.xero_warning)
+        invoice = self.xero_documents()[0]
+        self.assertEqual(float(invoice["AmountCredited"]), refund.amount_total)
+
     def test_an_allocation_whose_answer_was_lost_is_found_in_xero_not_left_pending(self):
         """A partial credit note's allocation goes and its answer is lost; the queue comes back
         after Xero's idempotency window (6 minutes), when Xero refuses the same allocation
