@@ -158,21 +158,20 @@ class World:
                     }
                 )
 
-    def attachments(self):
+    def held(self, kind):
+        """What the sandbox's AU organisation holds of `kind` ("invoices", "attachments"...)."""
         response = requests.get(
             f"{self.sandbox.url}/_sandbox/state",
             params={"tenant_id": seed.AU_TENANT_ID},
             timeout=SANDBOX_TIMEOUT,
         )
-        return response.json()["organisations"][0]["attachments"]
+        return response.json()["organisations"][0][kind]
+
+    def attachments(self):
+        return self.held("attachments")
 
     def invoices(self):
-        response = requests.get(
-            f"{self.sandbox.url}/_sandbox/state",
-            params={"tenant_id": seed.AU_TENANT_ID},
-            timeout=SANDBOX_TIMEOUT,
-        )
-        return response.json()["organisations"][0]["invoices"]
+        return self.held("invoices")
 
     def requests(self, path, method):
         response = requests.get(f"{self.sandbox.url}/_sandbox/requests", timeout=SANDBOX_TIMEOUT)
