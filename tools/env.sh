@@ -26,17 +26,37 @@ is_odoo18() {
     "$1" -c 'import odoo.release as r, sys; sys.exit(r.version_info[:2] != (18, 0))' 2>/dev/null
 }
 
-# The directory an install of $ODOO_SOURCE goes to, keyed by the source: an archive by its content
-# (wherever it is copied), a directory by its real path, a git URL by itself.
+# The Python an install of Odoo is made with: $ODOO_VENV_PYTHON; else the system's own python3
+# when it is one Odoo 18 runs on and can make a virtual environment and build extensions (on
+# Debian, the Python of Odoo's own packages: built with optimisations and linked statically, it
+# runs Odoo about a fifth faster than a Python built from source the default way, as pyenv's);
+# else the first python3 on PATH.
+venv_python() {
+    if [ -n "${ODOO_VENV_PYTHON:-}" ]; then
+        command -v "$ODOO_VENV_PYTHON"
+    elif /usr/bin/python3 -c 'import ensurepip, os, sys, sysconfig, venv
+sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)
+              and os.path.exists(os.path.join(sysconfig.get_path("include"), "Python.h"))))' \
+        2>/dev/null; then
+        echo /usr/bin/python3
+    else
+        command -v python3
+    fi
+}
+
+# The directory an install of $ODOO_SOURCE goes to, keyed by the source (an archive by its
+# content, wherever it is copied; a directory by its real path; a git URL by itself) and by the
+# interpreter it is made with.
 odoo_install_dir() {
     local source=${ODOO_SOURCE:-$ODOO_SOURCE_DEFAULT} key
     if [ -f "$source" ]; then
         key=$(sha1sum <"$source" | cut -c1-12)
     elif [ -d "$source" ]; then
-        key=$(printf %s "$(cd "$source" && pwd -P)" | sha1sum | cut -c1-12)
+        key=$(cd "$source" && pwd -P)
     else
-        key=$(printf %s "$source" | sha1sum | cut -c1-12)
+        key=$source
     fi
+    key=$(printf '%s|%s' "$key" "$(readlink -f "$(venv_python)")" | sha1sum | cut -c1-12)
     printf '%s/odoo-%s\n' "$CACHE" "$key"
 }
 

@@ -27,7 +27,7 @@ ensure_build_headers() {
 # requirements with the known workarounds, then Odoo. The marker file `complete` is written last:
 # an install without it was interrupted and is redone, never used.
 install_odoo() {
-    local source=${ODOO_SOURCE:-$ODOO_SOURCE_DEFAULT} root src pip
+    local source=${ODOO_SOURCE:-$ODOO_SOURCE_DEFAULT} root src pip python
     root=$(odoo_install_dir)
     mkdir -p "$CACHE"
     exec 9>"$root.lock"
@@ -54,8 +54,9 @@ install_odoo() {
     fi
     [ -f "$src/requirements.txt" ] && [ -f "$src/setup.py" ] ||
         die "$source does not hold an Odoo source tree (no requirements.txt and setup.py at its top)."
-    echo "  virtual environment with $(python3 --version)"
-    python3 -m venv "$root/venv"
+    python=$(venv_python)
+    echo "  virtual environment with $("$python" --version) ($python)"
+    "$python" -m venv "$root/venv"
     pip=("$root/venv/bin/python" -m pip --disable-pip-version-check --quiet)
     ensure_build_headers
     # cbor2 5.4.2's sdist builds only against old setuptools and setuptools_scm, without isolation.
