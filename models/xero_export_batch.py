@@ -1224,6 +1224,7 @@ class _Run:
         """In `env`'s transaction: each failure's warning, in place of the one `step` (the start
         of its warnings) left before, and its documents' places in the queue."""
         Export = env["xero.move.export"]
+        Export.browse([id_ for _e, _m, values in failures for id_ in values])._read_move_states()
         for export_id, message, values in failures:
             Export.browse(export_id)._step_warning(step, message)
             Export._write_each(values)

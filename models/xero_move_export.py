@@ -38,10 +38,11 @@ ID_FIELDS = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
 NUMBERS_PER_LOOKUP = 25
 # Documents sent per run of the background job (one Xero request's worth).
 BACKGROUND_BATCH = 50
+# What the documents' Xero state reads of their export records.
+MOVE_STATE_FIELDS = ["state", "move_id", "changed", "queued"]
 # What a claim is made of (see _claim), and what the documents' Xero state reads.
 CLAIM_FIELDS = [
-    "state",
-    "move_id",
+    *MOVE_STATE_FIELDS,
     "xero_id",
     "version",
     "attempt",
@@ -49,8 +50,6 @@ CLAIM_FIELDS = [
     "attempts",
     "xero_status",
     "queued_by_id",
-    "changed",
-    "queued",
 ]
 # Export records queued at once (the rest of the selection is not held meanwhile).
 QUEUE_CHUNK = 500
@@ -322,10 +321,11 @@ class XeroMoveExport(models.Model):
             common.update(error=False, error_details=False, needs_fix=False)
         # What a transition and the documents' Xero state read of these records, and nothing
         # else of their thirty columns: a transaction of its own reads them afresh.
-        self.fetch(["state", "move_id", "changed", "queued"])
+        self.fetch(MOVE_STATE_FIELDS)
         # Written where it changes only: each write of it recomputes (and rewrites) the Xero
         # state of the documents. What all have in common is written once for all.
         changing = self.filtered(lambda export: export.state != state)
+        (self - changing)._read_move_states()
         changing.write({"state": state, **common})
         if common:
             (self - changing).write(common)
@@ -404,9 +404,17 @@ class XeroMoveExport(models.Model):
 
     def _step_done(self, values, step):
         """That step is done for these: `values`, and no warning of it is left."""
+        self._read_move_states(["warning"])
         self.write(values)
-        self.fetch(["warning"])
         self.filtered(lambda export: export.warning)._step_warning(step)
+
+    def _read_move_states(self, fnames=()):
+        """Read these exports (what their documents' Xero state reads of them, and `fnames`)
+        and their documents' Xero state, before a write that leaves it as it is (a step of a
+        document sent: its queue, its file): the ORM writes a stored computed value it does
+        not hold, and the document's write date with it, even when it is unchanged."""
+        self.fetch([*MOVE_STATE_FIELDS, *fnames])
+        self.move_id.fetch(["xero_state"])
 
     # ------------------------------------------------------------------ the background queue
 

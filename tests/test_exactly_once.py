@@ -428,6 +428,27 @@ def test_a_worker_killed_mid_queue_then_another_finishes_it(fresh):
     assert len(fresh.requests(INVOICES, "PUT")) == 2, "the first 50 were found, not sent again"
 
 
+def test_a_file_that_goes_later_leaves_its_document_as_the_send_left_it(fresh):
+    """Files Xero could not take with their bills go in a later run, which writes nothing on
+    the bills: their Xero state stays sent, and their last update is their send's."""
+    bills = fresh.bills("Later Files Co", 2, "LATER")
+    fresh.with_files(bills)
+    fresh.control("faults", status={"code": 503, "count": 2, "path_prefix": INVOICES + "/"})
+    fresh.send(bills)
+
+    def documents():
+        with fresh.env() as env:
+            return {m.id: (m.xero_state, m.write_date) for m in env["account.move"].browse(bills)}
+
+    sent = documents()
+    assert {state for state, _written in sent.values()} == {"sent"}
+    assert fresh.attachments() == [], "both files wait"
+    with freeze_time(fields.Datetime.now() + datetime.timedelta(hours=1)):
+        fresh.drain()
+    assert len(fresh.attachments()) == 2
+    assert documents() == sent
+
+
 def test_two_workers_attach_files_at_once_counting_each_call_once(fresh):
     """Each worker reserves its run of files at Xero's limits at the same time as the other: every
     file goes once, Xero refuses none, and the limits' row ends counting the calls really made."""
