@@ -929,6 +929,7 @@ class _Run:
         # Translated once, not per document.
         what = {True: _("Created"), False: _("Updated")}
         note = _("%(what)s in Xero (%(org)s) as %(number)s, %(status)s.")
+        file_to_follow = {}  # {user id: queue values}
         for (move, _payload, version, warnings), element in zip(items, answer, strict=True):
             if _has_errors(element):
                 # Refused by Xero: nothing of it was stored, its attempt is settled.
@@ -956,9 +957,10 @@ class _Run:
                     allocation_pending=bool(move.reversed_entry_id),
                 )
                 if self.connection.send_attachments:
-                    sent[move.id].update(
-                        self.Export._file_to_follow(claim.get("queued_by") or self.model.env.uid)
-                    )
+                    user_id = claim.get("queued_by") or self.model.env.uid
+                    if user_id not in file_to_follow:
+                        file_to_follow[user_id] = self.Export._file_to_follow(user_id)
+                    sent[move.id].update(file_to_follow[user_id])
             results[move.id] = ("created" if created else "updated", warning, xero_id)
             notes[move.id] = note % {
                 "what": what[created],
