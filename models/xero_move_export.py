@@ -669,11 +669,15 @@ class XeroMoveExport(models.Model):
                 },
             )
         if finished:
+            # One statement: through the ORM, a queue of thousands would be read into memory
+            # to forget who queued it (nothing computed reads it).
             self._committed(
-                lambda env: (
-                    env[self._name]
-                    .search([("queued", "=", False), ("queued_by_id", "in", finished)])
-                    .write({"queued_by_id": False})
+                lambda env: env.cr.execute(
+                    """
+                    UPDATE xero_move_export SET queued_by_id = NULL
+                     WHERE queued IS NOT TRUE AND queued_by_id = ANY(%s)
+                    """,
+                    [finished],
                 )
             )
 
