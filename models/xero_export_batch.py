@@ -325,6 +325,7 @@ class _Run:
         # Documents whose request Xero answered without storing anything (refused, limited,
         # never reached): their attempt is settled, and they are not looked up in Xero.
         self.unsent = set()
+        self.files_to_follow = {}  # {user id: queue values}, see file_to_follow
 
     def version(self, move):
         """`move`'s version, as its review made it."""
@@ -650,13 +651,26 @@ class _Run:
         follows their send (a file, an allocation) is still done."""
         if not moves:
             return
+        values = {}
         for move in moves:
-            self.claims[move.id]["sent"] = True
-        self.transition(
-            "sent",
-            {move.id: dict(UNQUEUED) for move in moves},
-            {move.id: ("skipped", message, None) for move in moves},
-        )
+            claim = self.claims[move.id]
+            claim["sent"] = True
+            # A file to attach still, in this run: it stays in the queue, should the worker
+            # die before it goes.
+            values[move.id] = (
+                self.file_to_follow(move.id)
+                if claim["attachment_pending"] and self.connection.send_attachments
+                else dict(UNQUEUED)
+            )
+        self.transition("sent", values, {move.id: ("skipped", message, None) for move in moves})
+
+    def file_to_follow(self, move_id):
+        """The queue values of a document whose file is still to attach (see
+        xero.move.export._file_to_follow), made once per user for the run."""
+        user_id = self.claims[move_id].get("queued_by") or self.model.env.uid
+        if user_id not in self.files_to_follow:
+            self.files_to_follow[user_id] = self.Export._file_to_follow(user_id)
+        return dict(self.files_to_follow[user_id])
 
     def resolve_contacts(self, going):
         """Give each document's contact its Xero ContactID: kept from an earlier send, else
@@ -929,7 +943,6 @@ class _Run:
         # Translated once, not per document.
         what = {True: _("Created"), False: _("Updated")}
         note = _("%(what)s in Xero (%(org)s) as %(number)s, %(status)s.")
-        file_to_follow = {}  # {user id: queue values}
         for (move, _payload, version, warnings), element in zip(items, answer, strict=True):
             if _has_errors(element):
                 # Refused by Xero: nothing of it was stored, its attempt is settled.
@@ -957,10 +970,7 @@ class _Run:
                     allocation_pending=bool(move.reversed_entry_id),
                 )
                 if self.connection.send_attachments:
-                    user_id = claim.get("queued_by") or self.model.env.uid
-                    if user_id not in file_to_follow:
-                        file_to_follow[user_id] = self.Export._file_to_follow(user_id)
-                    sent[move.id].update(file_to_follow[user_id])
+                    sent[move.id].update(self.file_to_follow(move.id))
             results[move.id] = ("created" if created else "updated", warning, xero_id)
             notes[move.id] = note % {
                 "what": what[created],

@@ -50,6 +50,7 @@ CLAIM_FIELDS = [
     "attempts",
     "xero_status",
     "queued_by_id",
+    "attachment_pending",
 ]
 # Export records queued at once (the rest of the selection is not held meanwhile).
 QUEUE_CHUNK = 500
@@ -165,7 +166,8 @@ class XeroMoveExport(models.Model):
         Returns ({move id: claim}, {move id: why it is busy}, what `then(env)` returned: the
         caller's own record of the send, made in the claim's transaction). A claim is a dict:
         export (id), previous (state before the claim: "uncertain" also for a claim left by a
-        dead worker, and for an attempt no answer settled), xero_id, version, attempt, error.
+        dead worker, and for an attempt no answer settled), xero_id, version, attempt, error,
+        tries, status, queued_by, attachment_pending.
         Committed before it returns; the advisory locks are held by this transaction until it
         ends.
         """
@@ -208,6 +210,7 @@ class XeroMoveExport(models.Model):
                     "tries": export.attempts,
                     "status": export.xero_status,
                     "queued_by": export.queued_by_id.id,
+                    "attachment_pending": export.attachment_pending,
                 }
             claimed = {"claimed_by_id": self.env.uid, "claimed_at": fields.Datetime.now()}
             sending = exports.filtered(lambda export: export.move_id.id not in following)

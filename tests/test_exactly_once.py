@@ -206,6 +206,31 @@ def test_worker_killed_while_attaching_files_then_the_queue_attaches_them(fresh)
         assert not any(exports.mapped("queued"))
 
 
+def test_worker_killed_while_a_file_that_waited_goes_then_the_queue_attaches_it(fresh):
+    """Files that waited go in a run of their own, whose worker dies during the first one's call:
+    they wait in the queue again, and go once the worker is surely gone."""
+    bills = fresh.bills("Killed Later Co", 2, "KLA")
+    fresh.with_files(bills)
+    fresh.control("faults", status={"code": 503, "count": 2, "path_prefix": INVOICES + "/"})
+    fresh.send(bills)
+    assert fresh.attachments() == [], "both files wait"
+    with fresh.env() as env:
+        env.cr.execute(
+            "UPDATE xero_move_export SET next_try_at = %s WHERE move_id = ANY(%s)",
+            [fields.Datetime.now(), bills],
+        )
+    fresh.control("faults", hold={"when": "request", "path_prefix": INVOICES + "/"})
+    fresh.kill_while_xero_holds("env['xero.move.export']._cron_send_queued()\nenv.cr.commit()\n")
+    fresh.drain()
+    with freeze_time(fields.Datetime.now() + FILE_SAFETY_WAIT + datetime.timedelta(seconds=1)):
+        fresh.drain()
+    assert sorted(a["FileName"] for a in fresh.attachments()) == ["KLA-1.pdf", "KLA-2.pdf"]
+    with fresh.env() as env:
+        exports = env["xero.move.export"].search([("move_id", "in", bills)])
+        assert not any(exports.mapped("attachment_pending"))
+        assert not any(exports.mapped("queued"))
+
+
 def test_worker_killed_before_recording_then_the_files_of_what_was_found_follow(fresh):
     """The worker dies between Xero's answer and its commit; the resolver finds the bills in
     Xero and links them: their files follow, through the queue."""
