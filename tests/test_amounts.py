@@ -4,6 +4,7 @@ to end through the sandbox."""
 from decimal import Decimal
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .test_send import XeroSendCase
@@ -297,6 +298,21 @@ class TestStatuses(XeroAmountsCase):
         self.edit(bill, 61.0)
         wizard, _review = self.review(bill)
         self.assertEqual(wizard.update_status, "keep")
+        wizard.update_status = "AUTHORISED"
+        wizard.action_send()
+        self.assertEqual(self.xero_document(bill)["Status"], "AUTHORISED")
+
+    def test_a_clerk_approves_no_update_past_the_status_new_documents_get(self):
+        bill = self.make_move()
+        self.send(bill)
+        self.edit(bill, 60.0)
+        wizard, _review = self.review(bill)
+        wizard.update_status = "AUTHORISED"
+        with self.assertRaises(AccessError):
+            wizard.action_send()
+        self.assertEqual(self.xero_document(bill)["Status"], "DRAFT")
+        manager = self.company_user("xero_manager", "account.group_account_manager")
+        wizard, _review = self.review(bill, user=manager)
         wizard.update_status = "AUTHORISED"
         wizard.action_send()
         self.assertEqual(self.xero_document(bill)["Status"], "AUTHORISED")

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..models.account_move import MappingProblem
 from ..models.xero_connection import INVOICE_STATUSES
@@ -155,6 +155,25 @@ class XeroSendWizard(models.TransientModel):
             ],
         )
 
+    def _check_update_status(self):
+        """How far documents go in Xero is the manager's to say (the connection's status for new
+        documents): another user gives updated documents no status past it, as approving them
+        in Xero through an update would go around an approval the manager keeps there."""
+        statuses = [status for status, _label in INVOICE_STATUSES]
+        if (
+            self.update_status != KEEP_STATUS
+            and not self.env.user.has_group("account.group_account_manager")
+            and statuses.index(self.update_status)
+            > statuses.index(self.connection_id.invoice_status)
+        ):
+            raise AccessError(
+                _(
+                    "Only an accounting manager can give updated documents a status past "
+                    "%(status)s, the one new documents get in Xero.",
+                    status=dict(INVOICE_STATUSES)[self.connection_id.invoice_status],
+                )
+            )
+
     def _show(self, step, lines):
         """Go to `step`, showing `lines` (values of this wizard's lines) in place of those it
         showed: a line per document of the selection, made in one statement."""
@@ -204,6 +223,7 @@ class XeroSendWizard(models.TransientModel):
             count = self.env["xero.move.export"]._enqueue(self.connection_id, going.move_id)
             self.write({"step": "queued", "queued_total": count})
             return self._action_open()
+        self._check_update_status()
         results = self.env["xero.export.batch"]._send(
             self.connection_id, self.move_ids, self.action, update_status=self.update_status
         )
