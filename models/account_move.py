@@ -98,6 +98,10 @@ class MappingProblem(str):
     review offers Fix Mappings for these only."""
 
 
+# Who reads a document's Xero fields: invoicing users and read-only accountants.
+XERO_READERS = "account.group_account_invoice,account.group_account_readonly"
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -118,22 +122,27 @@ class AccountMove(models.Model):
         index=True,
         copy=False,
     )
+    # What Xero holds of a document and said of it is the accountants' (related fields are read
+    # as the superuser): a portal customer or vendor following it reads none of it.
     xero_export_id = fields.Many2one(
         "xero.move.export",
         compute="_compute_xero_export_id",
         search="_search_xero_export_id",
         string="Xero Export",
+        groups=XERO_READERS,
     )
-    xero_connection_id = fields.Many2one(related="xero_export_id.connection_id")
-    xero_id = fields.Char(related="xero_export_id.xero_id")
-    xero_tenant_id = fields.Char(related="xero_export_id.tenant_id")
-    xero_number = fields.Char(related="xero_export_id.xero_number")
-    xero_status = fields.Char(related="xero_export_id.xero_status")
-    xero_url = fields.Char(related="xero_export_id.xero_url")
-    xero_last_sent = fields.Datetime(related="xero_export_id.last_sent")
-    xero_error = fields.Text(related="xero_export_id.error")
-    xero_error_details = fields.Text(related="xero_export_id.error_details")
-    xero_warning = fields.Text(related="xero_export_id.warning")
+    xero_connection_id = fields.Many2one(
+        related="xero_export_id.connection_id", groups=XERO_READERS
+    )
+    xero_id = fields.Char(related="xero_export_id.xero_id", groups=XERO_READERS)
+    xero_tenant_id = fields.Char(related="xero_export_id.tenant_id", groups=XERO_READERS)
+    xero_number = fields.Char(related="xero_export_id.xero_number", groups=XERO_READERS)
+    xero_status = fields.Char(related="xero_export_id.xero_status", groups=XERO_READERS)
+    xero_url = fields.Char(related="xero_export_id.xero_url", groups=XERO_READERS)
+    xero_last_sent = fields.Datetime(related="xero_export_id.last_sent", groups=XERO_READERS)
+    xero_error = fields.Text(related="xero_export_id.error", groups=XERO_READERS)
+    xero_error_details = fields.Text(related="xero_export_id.error_details", groups=XERO_READERS)
+    xero_warning = fields.Text(related="xero_export_id.warning", groups=XERO_READERS)
 
     @api.depends("xero_export_ids")
     def _compute_xero_export_id(self):

@@ -212,9 +212,11 @@ class XeroExportBatch(models.Model):
     @api.model
     def _check_may_send(self, moves=None):
         """Raise AccessError unless this user may send documents to Xero, `moves` among them:
-        sending changes what Odoo holds of them, so it takes the right to write them (an
-        invoicing user has it, a read-only accountant not). The send's own records (its log,
-        the export records) are the engine's, which no user writes."""
+        the right to the send dialog (an invoicing user has it; a read-only accountant, or a
+        buyer who writes bills, not), and, as sending changes what Odoo holds of them, the
+        right to write them. The send's own records (its log, the export records) are the
+        engine's, which no user writes."""
+        self.env["xero.send.wizard"].check_access("create")
         self.env["account.move"].check_access("write")
         if moves:
             moves.check_access("write")
@@ -325,7 +327,7 @@ class _Run:
         # Documents whose request Xero answered without storing anything (refused, limited,
         # never reached): their attempt is settled, and they are not looked up in Xero.
         self.unsent = set()
-        self.files_to_follow = {}  # {user id: queue values}, see file_to_follow
+        self.file_values = None  # see file_to_follow
 
     def version(self, move):
         """`move`'s version, as its review made it."""
@@ -492,7 +494,7 @@ class _Run:
                 "queued": True,
                 "next_try_at": until,
                 "waiting_reason": message,
-                "queued_by_id": self.claims[move_id].get("queued_by") or self.model.env.uid,
+                "queued_by_id": self.model.env.uid,
                 "queued_steps_only": False,
             }
             results[move_id] = ("queued", message, None)
@@ -521,7 +523,7 @@ class _Run:
             "queued": True,
             "next_try_at": fields.Datetime.now() + timedelta(seconds=delay),
             "attempts": tries,
-            "queued_by_id": self.claims[move_id].get("queued_by") or self.model.env.uid,
+            "queued_by_id": self.model.env.uid,
             "queued_steps_only": False,
             **({"attempt": False} if move_id in self.unsent else {}),
         }
@@ -658,19 +660,18 @@ class _Run:
             # A file to attach still, in this run: it stays in the queue, should the worker
             # die before it goes.
             values[move.id] = (
-                self.file_to_follow(move.id)
+                self.file_to_follow()
                 if claim["attachment_pending"] and self.connection.send_attachments
                 else dict(UNQUEUED)
             )
         self.transition("sent", values, {move.id: ("skipped", message, None) for move in moves})
 
-    def file_to_follow(self, move_id):
+    def file_to_follow(self):
         """The queue values of a document whose file is still to attach (see
-        xero.move.export._file_to_follow), made once per user for the run."""
-        user_id = self.claims[move_id].get("queued_by") or self.model.env.uid
-        if user_id not in self.files_to_follow:
-            self.files_to_follow[user_id] = self.Export._file_to_follow(user_id)
-        return dict(self.files_to_follow[user_id])
+        xero.move.export._file_to_follow), made once for the run."""
+        if self.file_values is None:
+            self.file_values = self.Export._file_to_follow(self.model.env.uid)
+        return dict(self.file_values)
 
     def resolve_contacts(self, going):
         """Give each document's contact its Xero ContactID: kept from an earlier send, else
@@ -970,7 +971,7 @@ class _Run:
                     allocation_pending=bool(move.reversed_entry_id),
                 )
                 if self.connection.send_attachments:
-                    sent[move.id].update(self.file_to_follow(move.id))
+                    sent[move.id].update(self.file_to_follow())
             results[move.id] = ("created" if created else "updated", warning, xero_id)
             notes[move.id] = note % {
                 "what": what[created],

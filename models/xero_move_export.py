@@ -49,7 +49,6 @@ CLAIM_FIELDS = [
     "error",
     "attempts",
     "xero_status",
-    "queued_by_id",
     "attachment_pending",
 ]
 # Export records queued at once (the rest of the selection is not held meanwhile).
@@ -167,7 +166,7 @@ class XeroMoveExport(models.Model):
         caller's own record of the send, made in the claim's transaction). A claim is a dict:
         export (id), previous (state before the claim: "uncertain" also for a claim left by a
         dead worker, and for an attempt no answer settled), xero_id, version, attempt, error,
-        tries, status, queued_by, attachment_pending.
+        tries, status, attachment_pending.
         Committed before it returns; the advisory locks are held by this transaction until it
         ends.
         """
@@ -209,7 +208,6 @@ class XeroMoveExport(models.Model):
                     "error": export.error,
                     "tries": export.attempts,
                     "status": export.xero_status,
-                    "queued_by": export.queued_by_id.id,
                     "attachment_pending": export.attachment_pending,
                 }
             claimed = {"claimed_by_id": self.env.uid, "claimed_at": fields.Datetime.now()}
@@ -430,6 +428,9 @@ class XeroMoveExport(models.Model):
         # selection would otherwise read every field of its documents, and grow memory with it.
         moves.fetch(["company_id"])
         self.env["xero.export.batch"]._check_may_send(moves)
+        # Only the connection's company's documents go to its organisation (its send skips
+        # the others): none is queued there, whatever connection a dialog was given.
+        moves = moves.filtered(lambda move: move.company_id == connection.company_id)
         ids = self._export_ids(connection, moves)
         busy = self._is_busy(list(ids.values()))
         queued = [export_id for export_id in ids.values() if export_id not in busy]
@@ -521,27 +522,36 @@ class XeroMoveExport(models.Model):
             if connection.state != "connected" or until:
                 self._wait_for(connection, until, why)
                 continue
+            done += len(batch)
             # Sent as the user who queued them, their records too: what they may do is checked
             # as in a send of their own, not waved through by the job's rights: here, for all
-            # of them, before anything is done (the send leaves that check to the job).
-            sender = self.env["xero.export.batch"].with_user(user or self.env.user)
+            # of them, before anything is done (the send leaves that check to the job). Whoever
+            # queued them gone (archived, or deleted), no one sends them in their name.
+            if not user or not (user.active or user._is_superuser()):
+                batch._leave_queue(
+                    _(
+                        "Not sent: the user who queued it is no longer active. Someone who may "
+                        "send it to Xero can send it again."
+                    )
+                )
+                continue
+            sender = self.env["xero.export.batch"].with_user(user)
             connection, moves = connection.with_env(sender.env), batch.move_id.with_env(sender.env)
             try:
                 sender._check_may_send(moves)
+                connection.check_access("read")
+                sender._send(
+                    connection,
+                    moves,
+                    "retry",
+                    background=True,
+                    follow_up=moves & steps.filtered("queued_steps_only").move_id,
+                )
             except AccessError:
                 # They may no longer (their rights or companies changed since): these leave the
                 # queue, saying why, and the rest of the queue goes on.
                 batch._refused(sender.env.user)
-                done += len(batch)
                 continue
-            sender._send(
-                connection,
-                moves,
-                "retry",
-                background=True,
-                follow_up=moves & steps.filtered("queued_steps_only").move_id,
-            )
-            done += len(batch)
             # The minute's calls spent: the rest of the queue learns it now, not in a run of its
             # own. Read afresh: this transaction's snapshot predates the send.
             self._committed(lambda env, c=connection: self._postpone_if_spent(env, c))

@@ -4,7 +4,7 @@
 import os
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import config
@@ -255,6 +255,109 @@ class TestRoles(XeroSendCase):
             "only the colleague's",
         )
 
+    def _queued(self, ref, user=None):
+        """A bill of the clerk's company, queued by `user` (the clerk by default)."""
+        self.connection.background_threshold = 0
+        bill = self.make_move(ref=ref)
+        wizard, _review = self.review(bill, user=user)
+        wizard.action_send()
+        self.env.invalidate_all()
+        self.assertEqual(bill.xero_state, "queued")
+        return bill
+
+    def test_the_queue_of_a_user_archived_or_deleted_is_not_sent_in_their_name(self):
+        archived = self._queued("ARCHIVED-1")
+        self.clerk.active = False
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(archived.xero_state, "error")
+        self.assertIn("no longer active", archived.xero_error)
+        other_clerk = self.company_user("xero_leaver", CLERK)
+        deleted = self._queued("DELETED-1", user=other_clerk)
+        self.env["xero.send.wizard"].search([]).unlink()
+        other_clerk.unlink()
+        self.assertFalse(deleted.xero_export_id.queued_by_id)
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(deleted.xero_state, "error", "not sent by the job's own user instead")
+        self.assertEqual(self.xero_documents(), [])
+
+    def test_a_queuer_who_still_writes_bills_but_may_not_send_them_stops_no_queue(self):
+        """A buyer (Purchase's rights: bills, read and written) who loses invoicing."""
+        move_model = self.env.ref("account.model_account_move")
+        buyers = self.env["res.groups"].create({"name": "Buyers (Purchase's rights on bills)"})
+        for model in (move_model, self.env.ref("account.model_account_move_line")):
+            self.env["ir.model.access"].create(
+                {
+                    "name": f"{model.model} buyers",
+                    "model_id": model.id,
+                    "group_id": buyers.id,
+                    "perm_read": True,
+                    "perm_write": True,
+                    "perm_create": True,
+                    "perm_unlink": True,
+                }
+            )
+        self.env["ir.rule"].create(
+            {
+                "name": "Buyers: bills only",
+                "model_id": move_model.id,
+                "groups": [Command.set(buyers.ids)],
+                "domain_force": "[('move_type', 'in', ('in_invoice', 'in_refund', 'in_receipt'))]",
+            }
+        )
+        self.clerk.groups_id = [Command.link(buyers.id)]
+        buyer = self._queued("BUYER-1")
+        colleagues = self._queued("COLLEAGUE-1", user=self.company_user("xero_colleague", CLERK))
+        self.clerk.groups_id = [Command.unlink(self.env.ref(CLERK).id)]
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(buyer.xero_state, "error")
+        self.assertIn("may no longer send it", buyer.xero_error)
+        self.assertEqual(colleagues.xero_state, "sent")
+        self.assertEqual([i["InvoiceNumber"] for i in self.xero_documents()], ["COLLEAGUE-1"])
+
+    def test_a_document_sent_again_by_a_colleague_waits_as_theirs(self):
+        """Queued by a clerk who may no longer send, sent by a colleague while Xero cannot be
+        reached: it waits as the colleague's, and goes."""
+        colleague = self.company_user("xero_colleague", CLERK)
+        api_url = self.connection.api_url
+        self.connection.api_url = "http://127.0.0.1:9"
+        bill = self.make_move(ref="RETRY-AS-1")
+        self.send(bill)
+        self.env.invalidate_all()
+        self.assertEqual(bill.xero_export_id.queued_by_id, self.clerk)
+        self.clerk.groups_id = [Command.unlink(self.env.ref(CLERK).id)]
+        wizard, _review = self.review(bill, user=colleague)
+        wizard.action_send()
+        self.env.invalidate_all()
+        self.assertEqual(bill.xero_state, "queued")
+        self.assertEqual(bill.xero_export_id.queued_by_id, colleague)
+        self.connection.api_url = api_url
+        bill.xero_export_id.sudo().next_try_at = fields.Datetime.now()
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+
+    def test_a_portal_user_following_a_document_reads_nothing_of_xero(self):
+        portal = new_test_user(
+            self.env, login="xero_portal", groups="base.group_portal", email="p@example.com"
+        )
+        self.customer.child_ids = [Command.link(portal.partner_id.id)]
+        invoice = self.make_move("out_invoice", invoice_date=fields.Date.to_date("2020-01-15"))
+        invoice.message_subscribe(partner_ids=portal.partner_id.ids)
+        self.assertEqual(self.send(invoice)[invoice][0], "failed")
+        self.assertTrue(invoice.xero_error_details)
+        as_portal = invoice.with_user(portal)
+        self.assertTrue(as_portal.read(["name"]))
+        for fname in ("xero_error", "xero_error_details", "xero_connection_id", "xero_id"):
+            with self.assertRaises(AccessError, msg=fname):
+                as_portal.read([fname])
+        readonly = self.company_user("xero_auditor", "account.group_account_readonly")
+        self.assertTrue(
+            invoice.with_user(readonly).read(["xero_error_details"])[0]["xero_error_details"]
+        )
+
     def test_401_and_403_from_xero_ask_for_the_manager_again(self):
         self.sandbox_control("faults", revoke_tokens=True)
         bill = self.make_move()
@@ -317,6 +420,26 @@ class TestConnectionsOfOthers(XeroSendCase):
         self.env.cr.cache.clear()
         organisation = self.other._xero_call("get_organisation", seed.NZ_TENANT_ID)
         self.assertEqual(organisation["Name"], "Sandbox Traders Limited")
+
+    def test_a_dialog_given_another_companys_connection_queues_nothing_there(self):
+        both = new_test_user(
+            self.env,
+            login="xero_both",
+            groups=CLERK,
+            company_id=self.env.company.id,
+            company_ids=[Command.set((self.env.company | self.other_company).ids)],
+        )
+        bill = self.make_move(ref="HOME-1")
+        self.connection.background_threshold = 0
+        self.other.background_threshold = 0
+        companies = {"allowed_company_ids": [self.env.company.id, self.other_company.id]}
+        wizard, _review = self.review(bill.with_context(**companies), user=both)
+        wizard.with_context(**companies).write({"connection_id": self.other.id})
+        wizard.with_context(**companies).action_send()
+        self.assertFalse(
+            self.env["xero.move.export"].search([("connection_id", "=", self.other.id)]),
+            "nothing of this company's is in the other's queue",
+        )
 
     def test_disconnecting_one_company_keeps_the_others_connection(self):
         self.connection.write({"connected_by_email": seed.DEMO_USER_EMAIL})
