@@ -2,7 +2,7 @@ from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import convert_file, mute_logger
 
 
 @tagged("post_install", "-at_install")
@@ -28,6 +28,17 @@ class TestInstall(TransactionCase):
                 self.env.ref("account_xero_export.xero_move_export_action"),
             ],
         )
+
+    def test_an_update_keeps_the_crons_as_the_administrator_set_them(self):
+        queue = self.env.ref("account_xero_export.ir_cron_xero_send")
+        resolve = self.env.ref("account_xero_export.ir_cron_xero_resolve_uncertain")
+        queue.active = False
+        resolve.interval_number = 60
+        # What an update of the addon does with its data file.
+        convert_file(self.env, "account_xero_export", "data/ir_cron.xml", {}, mode="update")
+        self.env.invalidate_all()
+        self.assertFalse(queue.active, "paused by the administrator: stays paused")
+        self.assertEqual(resolve.interval_number, 60)
 
     def test_one_connection_per_company(self):
         Connection = self.env["xero.connection"].with_user(self.manager)
