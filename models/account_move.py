@@ -204,9 +204,15 @@ class AccountMove(models.Model):
     def action_retry_xero_failed(self):
         """Send again the selected documents whose last send failed or whose answer was lost,
         whatever their type."""
-        return self.env["xero.send.wizard"]._action_start(
-            self.filtered(lambda move: move.xero_state in ("error", "uncertain")), "retry"
-        )
+        failed = self.filtered(lambda move: move.xero_state in ("error", "uncertain"))
+        if not failed:
+            raise UserError(
+                _(
+                    "None of the selected documents failed to go to Xero: Retry Failed Xero "
+                    "Sends sends again only those whose send failed or whose answer was lost."
+                )
+            )
+        return self.env["xero.send.wizard"]._action_start(failed, "retry")
 
     def _xero_attachment(self):
         """(file name, content, mimetype) of the file to attach in Xero, if any: the vendor's

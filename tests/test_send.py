@@ -6,6 +6,7 @@ import requests
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
@@ -964,6 +965,12 @@ class TestSendMore(XeroSendCase):
         contact = self.xero_documents()[0]["Contact"]
         self.assertEqual(contact["Name"], "PowerDirect Gas")
         self.assertNotEqual(contact["ContactID"], seed.contact_id(seed.AU_TENANT_ID, "PowerDirect"))
+
+    def test_retry_failed_on_documents_that_did_not_fail_says_so(self):
+        bills = self.make_move(ref="OK-1") | self.make_move(ref="OK-2")
+        self.send(bills)
+        with self.assertRaisesRegex(UserError, "None of the selected documents failed"):
+            bills.with_user(self.clerk).action_retry_xero_failed()
 
     def test_retry_failed_comes_back_after_reconnecting(self):
         bill = self.make_move()
