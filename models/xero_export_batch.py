@@ -31,7 +31,7 @@ from ..xero.payloads import (
     wrapper_for,
 )
 from .account_move import SETTLED_STATUSES, XERO_TYPES
-from .xero_move_export import ID_FIELDS, NUMBER_FIELDS, RECONNECT_WAIT, UNQUEUED
+from .xero_move_export import ID_FIELDS, KEEP_STATUS, NUMBER_FIELDS, RECONNECT_WAIT, UNQUEUED
 from .xero_rate_limit import limit_name
 
 _logger = logging.getLogger(__name__)
@@ -52,7 +52,6 @@ PASSING = (XeroRateLimitError, XeroTransientError, XeroAuthenticationError)
 # token would be sent to Xero again for each file), and waiting for one is no failed try.
 HOLDING = (XeroRateLimitError, XeroAuthenticationError)
 # The send wizard's choice for documents already in Xero: keep the status they have there.
-KEEP_STATUS = "keep"
 # Statuses Xero does not take an approved document back to: from AUTHORISED, Xero's only status
 # change is to VOIDED (its support's list in waynerobinson/xeroizer#48; otherwise "Invoice not of
 # valid status for modification", XeroAPI/Xero-NetStandard#79). An approved document keeps
@@ -496,6 +495,7 @@ class _Run:
                 "waiting_reason": message,
                 "queued_by_id": self.model.env.uid,
                 "queued_steps_only": False,
+                "update_status": self.update_status,
             }
             results[move_id] = ("queued", message, None)
         self.transition("uncertain", values, results)
@@ -525,6 +525,7 @@ class _Run:
             "attempts": tries,
             "queued_by_id": self.model.env.uid,
             "queued_steps_only": False,
+            "update_status": self.update_status,
             **({"attempt": False} if move_id in self.unsent else {}),
         }
 
@@ -665,6 +666,11 @@ class _Run:
                 else dict(UNQUEUED)
             )
         self.transition("sent", values, {move.id: ("skipped", message, None) for move in moves})
+
+    def unqueued(self):
+        """Out of the queue. A send from the dialog queues a document for its file only (see
+        file_to_follow): done, it forgets its sender, who queued nothing to be told of."""
+        return UNQUEUED if self.background else {**UNQUEUED, "queued_by_id": False}
 
     def file_to_follow(self):
         """The queue values of a document whose file is still to attach (see
@@ -1039,7 +1045,7 @@ class _Run:
 
             def work(env):
                 done = env["xero.move.export"].browse(attached)
-                done._step_done({"attachment_pending": False, **UNQUEUED}, step)
+                done._step_done({"attachment_pending": False, **self.unqueued()}, step)
                 self._record_step_failures(env, step, failures)
 
             if attached or failures:
@@ -1167,6 +1173,7 @@ class _Run:
                         "waiting_reason": reason,
                         "attempts": 0,
                         "queued_steps_only": True,
+                        "update_status": KEEP_STATUS,
                     }
                 )
             )

@@ -36,6 +36,8 @@ NUMBER_FIELDS = {"Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber"}
 ID_FIELDS = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
 # Numbers asked for in one look-up of uncertain documents (the where filter is in the URL).
 NUMBERS_PER_LOOKUP = 25
+# The status of updated documents that keeps the one each has in Xero (see _Run.check_updates).
+KEEP_STATUS = "keep"
 # Documents sent per run of the background job (one Xero request's worth).
 BACKGROUND_BATCH = 50
 # What the documents' Xero state reads of their export records.
@@ -108,6 +110,9 @@ class XeroMoveExport(models.Model):
     )
     queued = fields.Boolean(index=True, help="Waiting in the background queue.")
     queued_by_id = fields.Many2one("res.users", "Queued By")
+    # What the user who queued it chose for documents already in Xero (the send dialog's Status
+    # of Updated Documents): the job sends it with that choice, as the dialog would have.
+    update_status = fields.Char(default=KEEP_STATUS)
     next_try_at = fields.Datetime("Next Try")
     waiting_reason = fields.Char("Why It Waits")
     attempts = fields.Integer(help="Tries that failed for a reason that may pass by itself.")
@@ -401,6 +406,7 @@ class XeroMoveExport(models.Model):
             "queued_by_id": user_id,
             "next_try_at": fields.Datetime.now() + FILE_SAFETY_WAIT,
             "waiting_reason": _("Its file goes to Xero after it."),
+            "update_status": KEEP_STATUS,
         }
 
     def _step_done(self, values, step):
@@ -420,9 +426,10 @@ class XeroMoveExport(models.Model):
     # ------------------------------------------------------------------ the background queue
 
     @api.model
-    def _enqueue(self, connection, moves):
-        """Queue `moves` for the background job, as this user; returns how many were queued
-        (those someone is sending right now are left to them)."""
+    def _enqueue(self, connection, moves, update_status=KEEP_STATUS):
+        """Queue `moves` for the background job, as this user, to be sent with `update_status`
+        (see xero.export.batch._send); returns how many were queued (those someone is sending
+        right now are left to them)."""
         connection.check_access("read")
         # The record rules read the documents' company: read alone first, as checking a whole
         # selection would otherwise read every field of its documents, and grow memory with it.
@@ -442,6 +449,7 @@ class XeroMoveExport(models.Model):
             "waiting_reason": _("Waiting for its turn."),
             "attempts": 0,
             "queued_steps_only": False,
+            "update_status": update_status,
         }
 
         def work(env):
@@ -487,10 +495,10 @@ class XeroMoveExport(models.Model):
             {"now": now, "space": LOCK_SPACE, "size": batch_size},
         )
         exports = self.browse([row[0] for row in self.env.cr.fetchall()])
-        groups = exports.grouped(lambda e: (e.connection_id, e.queued_by_id))
+        groups = exports.grouped(lambda e: (e.connection_id, e.queued_by_id, e.update_status))
         Limits = self.env["xero.rate.limit"]
         done = 0
-        for (connection, user), batch in groups.items():
+        for (connection, user, update_status), batch in groups.items():
             tenant = connection.tenant_id
             # Queued for the organisation the company was connected to before: sent by this
             # connection, they would go to another organisation's books (or their file be
@@ -545,6 +553,7 @@ class XeroMoveExport(models.Model):
                     moves,
                     "retry",
                     background=True,
+                    update_status=update_status or KEEP_STATUS,
                     follow_up=moves & steps.filtered("queued_steps_only").move_id,
                 )
             except AccessError:
@@ -669,29 +678,50 @@ class XeroMoveExport(models.Model):
             self._queue_job()._trigger()
         elif next_at and not due:
             self._queue_job()._trigger(at=next_at)
-        for user in self.env["res.users"].browse(finished):
-            user._bus_send(
-                "simple_notification",
-                {
-                    "type": "success",
-                    "title": _("Xero"),
-                    "message": _(
-                        "Everything you queued for Xero has been sent, or says on its "
-                        "document why not."
-                    ),
-                },
-            )
         if finished:
+            self._tell_finished(finished)
+
+    def _tell_finished(self, user_ids):
+        """Tell these users their queue is done, and how it went; then forget who queued it."""
+
+        def forget(env):
             # One statement: through the ORM, a queue of thousands would be read into memory
             # to forget who queued it (nothing computed reads it).
-            self._committed(
-                lambda env: env.cr.execute(
-                    """
-                    UPDATE xero_move_export SET queued_by_id = NULL
-                     WHERE queued IS NOT TRUE AND queued_by_id = ANY(%s)
-                    """,
-                    [finished],
+            env.cr.execute(
+                """
+                UPDATE xero_move_export x SET queued_by_id = NULL
+                  FROM xero_move_export o
+                 WHERE o.id = x.id AND o.queued IS NOT TRUE AND o.queued_by_id = ANY(%s)
+             RETURNING o.queued_by_id, o.state IN ('failed', 'uncertain')
+                """,
+                [user_ids],
+            )
+            return env.cr.fetchall()
+
+        counts = {user_id: [0, 0] for user_id in user_ids}  # {user id: [documents, failed]}
+        for user_id, failed in self._committed(forget):
+            counts[user_id][0] += 1
+            counts[user_id][1] += failed
+        for user in self.env["res.users"].browse(user_ids):
+            total, failed = counts[user.id]
+            if failed:
+                kind, message = (
+                    "warning",
+                    _(
+                        "Your Xero queue is done: %(failed)s of its %(total)s documents could not "
+                        "go to Xero, each saying why on its document (filter Xero Error).",
+                        failed=failed,
+                        total=total,
+                    ),
                 )
+            else:
+                kind, message = (
+                    "success",
+                    _("Your Xero queue is done: its %(total)s documents are in Xero.", total=total),
+                )
+            user._bus_send(
+                "simple_notification",
+                {"type": kind, "title": _("Xero"), "message": message, "sticky": bool(failed)},
             )
 
     # ------------------------------------------------------------------ uncertain outcomes
@@ -816,6 +846,7 @@ class XeroMoveExport(models.Model):
                         "next_try_at": fields.Datetime.now(),
                         "waiting_reason": message,
                         "error": message,
+                        "update_status": KEEP_STATUS,
                     },
                 )
         locked -= updates

@@ -317,6 +317,21 @@ class TestStatuses(XeroAmountsCase):
         wizard.action_send()
         self.assertEqual(self.xero_document(bill)["Status"], "AUTHORISED")
 
+    def test_the_status_chosen_for_updates_holds_when_the_selection_is_queued(self):
+        bill = self.make_move()
+        self.send(bill)
+        self.connection.invoice_status = "AUTHORISED"
+        self.connection.background_threshold = 0  # as a selection of more than 50
+        self.edit(bill, 61.0)
+        wizard, _review = self.review(bill)
+        wizard.update_status = "AUTHORISED"
+        wizard.action_send()
+        self.assertEqual(wizard.step, "queued")
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertEqual(self.xero_document(bill)["Status"], "AUTHORISED")
+
     def test_an_approved_document_is_not_taken_back_to_draft(self):
         self.connection.invoice_status = "AUTHORISED"
         bill = self.make_move()

@@ -179,6 +179,40 @@ class TestLimits(XeroSendCase):
         Export._cron_send_queued(1)  # run by hand: nothing runs it again
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), triggers + 1)
 
+    def _notified(self):
+        """[(user, message, type)] of the notifications sent while the patch is on."""
+        sent = []
+
+        def record(users, _kind, message, **_kwargs):
+            sent.extend((user, message["message"], message["type"]) for user in users)
+
+        return sent, patch.object(type(self.env["res.users"]), "_bus_send", record)
+
+    def test_who_queued_is_told_once_how_their_queue_went(self):
+        self.connection.background_threshold = 0
+        sent_bill = self.make_move(ref="GOES")
+        locked_bill = self.make_move(ref="LOCKED", invoice_date=fields.Date.to_date("2020-01-15"))
+        self.send(sent_bill | locked_bill)
+        sent, patcher = self._notified()
+        with patcher:
+            self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(locked_bill.xero_state, "error", "before Xero's lock date")
+        ((user, message, kind),) = sent
+        self.assertEqual((user, kind), (self.clerk, "warning"))
+        self.assertIn("1 of its 2 documents could not go", message)
+
+    def test_a_send_from_the_dialog_with_its_file_tells_of_no_queue(self):
+        self.connection.send_attachments = True
+        bill = self.scan(self.make_move(ref="DIRECT"), "bondi-9003.pdf")
+        self.assertEqual(self.send(bill)[bill][0], "created")
+        self.env.invalidate_all()
+        self.assertFalse(bill.xero_export_id.queued, "attached: out of the queue")
+        sent, patcher = self._notified()
+        with patcher:
+            self.env["xero.move.export"]._cron_send_queued()
+        self.assertEqual(sent, [], "the clerk queued nothing")
+
     def test_a_selection_larger_than_a_batch_goes_to_the_background(self):
         self.connection.background_threshold = 2
         bills = self.make_move() | self.make_move(ref="BG-2") | self.make_move(ref="BG-3")

@@ -3,7 +3,8 @@ from odoo.exceptions import AccessError, UserError
 
 from ..models.account_move import MappingProblem
 from ..models.xero_connection import INVOICE_STATUSES
-from ..models.xero_export_batch import KEEP_STATUS, insert_lines
+from ..models.xero_export_batch import insert_lines
+from ..models.xero_move_export import KEEP_STATUS
 
 VERDICTS = [
     ("create", "To create"),
@@ -216,14 +217,16 @@ class XeroSendWizard(models.TransientModel):
             raise UserError(_("Review the documents first."))
         if not (self.create_count or self.update_count):
             raise UserError(_("Nothing to send: every document is skipped or blocked."))
+        self._check_update_status()
         if self.action == "retry" or (
             self.create_count + self.update_count > self.connection_id.background_threshold
         ):
             going = self.line_ids.filtered(lambda line: line.verdict in ("create", "update"))
-            count = self.env["xero.move.export"]._enqueue(self.connection_id, going.move_id)
+            count = self.env["xero.move.export"]._enqueue(
+                self.connection_id, going.move_id, self.update_status
+            )
             self.write({"step": "queued", "queued_total": count})
             return self._action_open()
-        self._check_update_status()
         results = self.env["xero.export.batch"]._send(
             self.connection_id, self.move_ids, self.action, update_status=self.update_status
         )
