@@ -763,6 +763,20 @@ class TestBadInput(XeroSendCase):
             ["Drinks", "Lager", "Pale ale", "Delivered Tuesday"],
         )
 
+    def test_an_approved_bill_with_a_section_goes(self):
+        # A section goes as a line with a description only, which needs no account in Xero,
+        # approved or not.
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move(
+            lines=[
+                {"display_type": "line_section", "name": "Drinks", "tax_ids": []},
+                {"name": "Lager", "quantity": 1, "price_unit": 20.0},
+            ]
+        )
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertEqual(bill.xero_status, "AUTHORISED")
+
 
 @tagged("post_install", "-at_install")
 class TestSendMore(XeroSendCase):

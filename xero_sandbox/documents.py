@@ -393,7 +393,15 @@ class DocumentWriter:
         quantity, unit_amount, line_amount, rate_off, amount_off = self._line_amounts(
             raw, doc_type, errors
         )
-        account = self._account(raw.get("AccountCode"), status, errors, warnings)
+        # "A line item with just a description (i.e no unit amount or quantity) can be created
+        # by specifying just a <Description>" (LineItem.Description in Xero's OpenAPI), whatever
+        # the document's status: such a line (a heading, a note) needs no account.
+        description_only = all(
+            raw.get(name) is None for name in ("Quantity", "UnitAmount", "LineAmount")
+        )
+        account = self._account(
+            raw.get("AccountCode"), status, errors, warnings, required=not description_only
+        )
         tax_type, rate = self._tax(raw.get("TaxType"), account, sales, line_amount_types, errors)
         tracking = self._tracking(raw.get("Tracking"), errors)
         tax_amount = Decimal(0)
@@ -416,6 +424,7 @@ class DocumentWriter:
             tax_type=tax_type,
             tax_amount=tax_amount if given_tax is None else money(given_tax),
             tax_amount_given=given_tax is not None,
+            description_only=description_only,
             line_amount=line_amount,
             discount_rate=rate_off,
             discount_amount=amount_off,
@@ -526,9 +535,9 @@ class DocumentWriter:
             return category, None
         return category, option
 
-    def _account(self, code, status, errors, warnings):
+    def _account(self, code, status, errors, warnings, required=True):
         if code in (None, ""):
-            if status != "DRAFT":
+            if required and status != "DRAFT":
                 errors.append(ACCOUNT_REQUIRED)
             return None
         account = self.org.accounts.get(str(code))
@@ -646,8 +655,9 @@ def as_input(kind, document):
             {
                 "LineItemID": line.line_item_id,
                 "Description": line.description,
-                "Quantity": line.quantity,
-                "UnitAmount": line.unit_amount,
+                # A line sent with a description only stays one when its document changes.
+                "Quantity": None if line.description_only else line.quantity,
+                "UnitAmount": None if line.description_only else line.unit_amount,
                 "AccountCode": line.account_code or None,
                 "TaxType": line.tax_type,
                 "DiscountRate": line.discount_rate,

@@ -137,6 +137,7 @@ class LineItem:
     discount_rate: Decimal | None = None
     discount_amount: Decimal | None = None
     tax_amount_given: bool = False  # TaxAmount was sent: kept instead of computed
+    description_only: bool = False  # sent without Quantity, UnitAmount or LineAmount
     item_code: str = ""
     tracking: list = field(default_factory=list)  # as rendered: ids and names
 

@@ -121,6 +121,20 @@ def test_account_code_must_exist_be_active_and_fit_a_document_line(au):
     assert errors_of(au, invoice(line(AccountCode=None), Status="DRAFT")) == []
 
 
+def test_a_line_with_a_description_only_needs_no_account(au):
+    # "A line item with just a description (i.e no unit amount or quantity) can be created by
+    # specifying just a <Description>" (LineItem.Description in Xero's OpenAPI).
+    heading = {"Description": "Drinks"}
+    (draft,) = au.create("Invoices", invoice(heading, line(), Status="DRAFT"))
+    assert draft["LineItems"][0]["LineAmount"] == 0
+    approve = {"InvoiceID": draft["InvoiceID"], "Status": "AUTHORISED"}
+    (approved,) = au.post("Invoices", {"Invoices": [approve]}).json()["Invoices"]
+    assert (approved["Status"], approved["Total"]) == ("AUTHORISED", 110.0)
+    assert errors_of(au, invoice(heading, line())) == []
+    priced = line(AccountCode=None, UnitAmount=None, Quantity=None, LineAmount=5)
+    assert errors_of(au, invoice(priced)) == ["Account code must be specified"]
+
+
 def test_an_unknown_account_code_on_a_draft_is_taken_off_with_a_warning(au):
     body = {"Invoices": [invoice(line(AccountCode="999"), line(), Status="DRAFT")]}
     response = au.put("Invoices", body, params=NOT_FALSE)
