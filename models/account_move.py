@@ -70,6 +70,8 @@ XeroLine = namedtuple(
         "tax_line_id",
         "group_tax_id",
         "amount_currency",
+        "price_subtotal",
+        "price_total",
         "tax_ids",
     ],
 )
@@ -277,7 +279,7 @@ class AccountMove(models.Model):
             """
             SELECT l.move_id, l.id, l.sequence, l.display_type, l.name, l.product_id,
                    l.quantity, l.price_unit, l.discount, l.analytic_distribution, l.tax_line_id,
-                   l.group_tax_id, l.amount_currency,
+                   l.group_tax_id, l.amount_currency, l.price_subtotal, l.price_total,
                    ARRAY(SELECT r.account_tax_id
                            FROM account_move_line_account_tax_rel r
                           WHERE r.account_move_line_id = l.id
@@ -296,7 +298,7 @@ class AccountMove(models.Model):
         products, taxes = set(), set()
         for row in rows:
             products.add(row[5])
-            taxes.update((row[10], row[11], *row[13]))
+            taxes.update((row[10], row[11], *row[-1]))
         products.discard(None)
         taxes.discard(None)
         records = {}
@@ -333,6 +335,8 @@ class AccountMove(models.Model):
             tax_line,
             group_tax,
             amount,
+            subtotal,
+            total,
             tax_ids,
         ) in rows:
             lines[move_id].append(
@@ -349,6 +353,8 @@ class AccountMove(models.Model):
                     record("account.tax", tax_line and (tax_line,), taxes),
                     record("account.tax", group_tax and (group_tax,), taxes),
                     float(amount or 0.0),
+                    float(subtotal or 0.0),
+                    float(total or 0.0),
                     record("account.tax", tuple(tax_ids), taxes),
                 )
             )
@@ -598,7 +604,10 @@ class AccountMove(models.Model):
             problem, tracking = setup.tracking_for(line)
             if problem:
                 return problem, None
-            data_lines.append(xero_line(line, booking, tracking=tracking))
+            # Odoo's amount of the line, as Xero's LineAmount is with these line amount types:
+            # what Xero books per account, tracking option and tax rate must be Odoo's too.
+            amount = line.price_total if amount_types == "Inclusive" else line.price_subtotal
+            data_lines.append(xero_line(line, booking, tracking=tracking, amount=_decimal(amount)))
         # The rest of what Odoo adds to the total: its cash rounding, as a line of its own
         # ("Add a rounding line") or in the biggest tax ("Modify tax amount"). Amounts in the
         # document's currency, signed as the document's lines.

@@ -235,6 +235,46 @@ class TestTotals(XeroAmountsCase):
         self.assertEqual(review[invoice][0], "blocked")
         self.assertIn("Xero would book 0.30 of tax OUTPUT, Odoo books 0.29", review[invoice][1])
 
+    def test_lines_with_a_folded_discount_carry_odoos_line_amounts(self):
+        # A bill's discount goes into a unit price of 4 decimals. Folded from the price,
+        # 48 x 19.99 less 17.5% would be 791.61 in Xero (Odoo: 791.60) and 48 x 3.45 less
+        # 33.33% 110.40 (Odoo: 110.41): the same total and tax, and a cent off on each
+        # account, tracking option and tax rate.
+        bill = self.make_move(
+            lines=[
+                {"name": "Gin 700ml", "quantity": 48, "price_unit": 19.99, "discount": 17.5},
+                {
+                    "name": "Lemons",
+                    "quantity": 48,
+                    "price_unit": 3.45,
+                    "discount": 33.33,
+                    "tax_ids": [],
+                },
+            ]
+        )
+        self.assertEqual(bill.invoice_line_ids.mapped("price_subtotal"), [791.6, 110.41])
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertEqual(
+            [line["LineAmount"] for line in self.xero_document(bill)["LineItems"]],
+            [791.6, 110.41],
+        )
+
+    def test_a_line_no_price_of_4_decimals_gives_is_blocked_naming_it(self):
+        # 250 x 3.99 less 12.5% is 872.81 in Odoo; 250 x 3.4912 is 872.80, 250 x 3.4913 872.83.
+        lines = [
+            {"name": "Tonic", "quantity": 1, "price_unit": 10.0},
+            {"name": "Limes", "quantity": 250, "price_unit": 3.99, "discount": 12.5},
+        ]
+        bill = self.make_move(lines=lines)
+        _wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "blocked")
+        self.assertIn(
+            "Xero would work out the amount of line 2 (Limes) as 872.80, Odoo's is 872.81",
+            review[bill][1],
+        )
+        self.assertIn("Change the line", review[bill][1])
+
     def test_a_tax_xero_would_work_out_differently_is_blocked(self):
         # Odoo takes 10% of the price out of it; Xero's 10% GST takes 1/11.
         division = self.env["account.tax"].create(

@@ -20,9 +20,11 @@ Xero field for each of the four types is the README's table ("What goes where");
   an American organisation at 1.547150, an AUD one of a New Zealand organisation at 0.937053).
   Without it, Xero converts at its XE.com rate of the day.
 - Discounts: the schema supports ``DiscountRate`` on ACCREC only ("ACC PAY invoices and credit
-  notes in Xero do not support discounts"); elsewhere the discount is folded into the unit price,
-  ``unit x (1 - discount / 100)`` rounded to 4 decimals. A discount outside 0-100 (a surcharge
-  entered as a negative discount) is folded on ACCREC too, since DiscountRate cannot carry it.
+  notes in Xero do not support discounts"); elsewhere the discount is folded into the unit price:
+  the line's ``amount`` (Odoo's) divided by its quantity, rounded to 4 decimals, which gives
+  Odoo's amount back whenever a price of 4 decimals can (``unit x (1 - discount / 100)`` when
+  the doc gives no amount). A discount outside 0-100 (a surcharge entered as a negative
+  discount) is folded on ACCREC too, since DiscountRate cannot carry it.
 - Contact: ``{"ContactID": ...}`` when the contact is known, else ``{"Name": ...}`` (Xero finds
   the contact of that name or creates it). Nothing else: with a ContactID, other fields would at
   best be ignored and at worst rewrite the Xero contact from a document; by Name, Xero may match
@@ -45,7 +47,10 @@ Xero keeps a TaxAmount given on a line ("This value can be overriden if the calc
 <TaxAmount> is not correct", OpenAPI LineItem). A doc with a ``total`` (Odoo's) that Xero would
 total differently is refused with a PayloadError saying both, and so is one with ``taxes`` (Odoo's
 tax per TaxType) that Xero would book differently: equal totals can still split differently
-between amounts and tax, or between rates, and the tax return is made of those.
+between amounts and tax, or between rates, and the tax return is made of those. For the same
+reason a line with an ``amount`` (Odoo's, as Xero's LineAmount: with tax when Inclusive) that
+Xero would work out otherwise is refused, naming the line: what Xero books per account, tracking
+option and tax rate is made of the lines' amounts.
 
 Amounts: quantities, unit amounts and discount rates are rounded half up to 4 decimals and sent
 as JSON numbers, through ``float``. A float prints in JSON as the shortest text that reads back
@@ -368,10 +373,16 @@ class _Builder:
         unit = self.decimal(line.get("unit_amount"), f"{where} unit price")
         discount = line.get("discount")
         discount = Decimal(0) if discount is None else self.decimal(discount, f"{where} discount")
+        amount = line.get("amount")
+        amount = None if amount is None else _cent(self.decimal(amount, f"{where} amount"))
         item = {"Description": description, "Quantity": self.number(quantity, QUANTITY_PLACES)}
         if discount and doc_type in DISCOUNT_RATE_TYPES and 0 <= discount <= HUNDRED:
             item["UnitAmount"] = self.number(unit, UNIT_PLACES)
             item["DiscountRate"] = self.number(discount, RATE_PLACES)
+        elif discount and amount is not None and quantity:
+            # Folded from the line's amount rather than its price: the unit price of 4 decimals
+            # nearest to it gives that amount whenever one can.
+            item["UnitAmount"] = self.number(amount / quantity, UNIT_PLACES)
         else:
             item["UnitAmount"] = self.number(unit * (HUNDRED - discount) / HUNDRED, UNIT_PLACES)
         account_code = _text(line.get("account_code"))
@@ -389,7 +400,16 @@ class _Builder:
             item["Tracking"] = tracking
         rate = line.get("tax_rate")
         rate = None if rate is None else self.decimal(rate, f"{where} tax rate")
-        self.priced.append((number, item, rate, _line_amount(item)))
+        line_amount = _line_amount(item)
+        if amount is not None and line_amount != amount:
+            self.fail(
+                f"Xero would work out the amount of {where} as {line_amount}, Odoo's is "
+                f"{amount}. Xero multiplies the quantity by a unit price of at most 4 decimals "
+                "(into which the discount of a bill or credit note goes) and rounds to the cent, "
+                "and no such price gives Odoo's amount at this quantity. Change the line, for "
+                "instance to a quantity of 1 at the line's amount, then send it again."
+            )
+        self.priced.append((number, item, rate, line_amount))
         return item
 
     def description(self, text, number):
