@@ -70,6 +70,7 @@ XeroLine = namedtuple(
         "tax_line_id",
         "group_tax_id",
         "amount_currency",
+        "balance",
         "price_subtotal",
         "price_total",
         "tax_ids",
@@ -279,7 +280,8 @@ class AccountMove(models.Model):
             """
             SELECT l.move_id, l.id, l.sequence, l.display_type, l.name, l.product_id,
                    l.quantity, l.price_unit, l.discount, l.analytic_distribution, l.tax_line_id,
-                   l.group_tax_id, l.amount_currency, l.price_subtotal, l.price_total,
+                   l.group_tax_id, l.amount_currency, l.balance, l.price_subtotal,
+                   l.price_total,
                    ARRAY(SELECT r.account_tax_id
                            FROM account_move_line_account_tax_rel r
                           WHERE r.account_move_line_id = l.id
@@ -335,6 +337,7 @@ class AccountMove(models.Model):
             tax_line,
             group_tax,
             amount,
+            balance,
             subtotal,
             total,
             tax_ids,
@@ -353,6 +356,7 @@ class AccountMove(models.Model):
                     record("account.tax", tax_line and (tax_line,), taxes),
                     record("account.tax", group_tax and (group_tax,), taxes),
                     float(amount or 0.0),
+                    float(balance or 0.0),
                     float(subtotal or 0.0),
                     float(total or 0.0),
                     record("account.tax", tuple(tax_ids), taxes),
@@ -640,6 +644,24 @@ class AccountMove(models.Model):
                 return problem, None
             booking = setup.booking(account, rate)
             data_lines.append(xero_line(rounding, booking, quantity=Decimal(1), unit_amount=amount))
+        currency_rate = self._xero_currency_rate(connection)
+        base = None
+        if currency_rate is not None:
+            # Odoo's amounts in the base currency, line by line, for the payload to check that
+            # the rate as Xero keeps it gives the same.
+            sign = self.direction_sign
+            base = {
+                "currency": connection.base_currency,
+                "lines": [
+                    {
+                        "label": line.name or line.product_id.display_name or "",
+                        "amount": _decimal(sign * line.amount_currency),
+                        "balance": _decimal(sign * line.balance),
+                    }
+                    for line in lines
+                    if line.display_type != "payment_term" and line.amount_currency
+                ],
+            }
         data = {
             "ref": f"{self._name},{self.id}",
             "name": self.name,
@@ -650,7 +672,8 @@ class AccountMove(models.Model):
             "date": self.invoice_date,
             "due_date": self.invoice_date_due,
             "currency": currency,
-            "currency_rate": self._xero_currency_rate(connection),
+            "currency_rate": currency_rate,
+            "base": base,
             "status": connection.invoice_status,
             "url": f"{self.get_base_url()}/odoo/{self._name}/{self.id}" if link else None,
             "contact": {

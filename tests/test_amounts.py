@@ -99,6 +99,52 @@ class TestCurrencyRate(XeroAmountsCase):
             _problem, data = move._xero_document_data(self.connection._xero_sending_setup())
             self.assertIsNone(data["currency_rate"])
 
+    def test_a_rate_whose_6_decimals_change_odoos_amounts_is_blocked(self):
+        # 1 USD = 1.53 AUD, as an Australian enters it: Odoo keeps 1/1.53 = 0.65359477...,
+        # Xero 0.653595, at which 12,000 USD is 18,359.99 AUD rather than Odoo's 18,360.00.
+        self.env["res.currency.rate"].create(
+            {"name": "2026-01-01", "currency_id": self.usd.id, "rate": 1 / 1.53}
+        )
+        whisky = [{"name": "Single malt, 60 bottles", "quantity": 1, "price_unit": 12000.0}]
+        bill = self.make_move(currency_id=self.usd.id, lines=whisky)
+        self.assertEqual(abs(bill.amount_total_signed), 20196.0)
+        # At 10 USD, the rate's seventh decimal moves nothing: the bill goes, at 0.653595.
+        tonic = [{"name": "Tonic", "quantity": 1, "price_unit": 10.0}]
+        small = self.make_move(currency_id=self.usd.id, ref="SMALL", lines=tonic)
+        _wizard, review = self.review(bill | small)
+        self.assertEqual(review[bill][0], "blocked")
+        self.assertIn(
+            "Xero keeps 6 decimals of its exchange rate, 0.653595 USD per AUD", review[bill][1]
+        )
+        self.assertIn(
+            "20195.99 in all against Odoo's 20196.00 (“Single malt, 60 bottles”: 18359.99 "
+            "against 18360.00)",
+            review[bill][1],
+        )
+        self.assertIn("Enter the rate as USD per AUD with at most 6 decimals", review[bill][1])
+        self.send(small)
+        self.assertEqual(small.xero_state, "sent", small.xero_error)
+        document = self.xero_document(small)
+        self.assertEqual(document["CurrencyRate"], 0.653595)
+        self.assertEqual(
+            (_decimal(document["Total"]) / _decimal(document["CurrencyRate"])).quantize(
+                Decimal("0.01")
+            ),
+            _decimal(abs(small.amount_total_signed)),
+        )
+        # The fix the message gives: the rate with 6 decimals.
+        bill.button_draft()
+        bill.invoice_currency_rate = 0.653595
+        bill.action_post()
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertEqual(
+            (_decimal(self.xero_document(bill)["Total"]) / Decimal("0.653595")).quantize(
+                Decimal("0.01")
+            ),
+            _decimal(abs(bill.amount_total_signed)),
+        )
+
     def test_changing_odoos_rate_changes_the_document(self):
         bill = self.make_move(currency_id=self.usd.id)
         self.send(bill)

@@ -15,10 +15,14 @@ Xero field for each of the four types is the README's table ("What goes where");
   CreditNoteNumber follows the same rule.
 - Credit notes have no ``Url`` in the schema, and no due date in Xero's app: both are left out.
 - ``CurrencyRate`` is sent when the doc has one (``currency_rate``), rounded to the 6 decimals the
-  schema allows ("max length = [18].[6]"). Xero's rate is units of the document's currency per
-  unit of the organisation's base currency, as Odoo's (the OpenAPI's own examples: an NZD quote of
-  an American organisation at 1.547150, an AUD one of a New Zealand organisation at 0.937053).
-  Without it, Xero converts at its XE.com rate of the day.
+  schema allows ("max length = [18].[6]"; Xero's help, CurrencySettings: "Exchange rate
+  calculations in Xero are rounded to 6 numbers including decimal places"). Xero's rate is units
+  of the document's currency per unit of the organisation's base currency, as Odoo's (the
+  OpenAPI's own examples: an NZD quote of an American organisation at 1.547150, an AUD one of a
+  New Zealand organisation at 0.937053). Without it, Xero converts at its XE.com rate of the day.
+  A doc with ``base`` (Odoo's amounts in the base currency, line by line) whose amounts that
+  rounding changes is refused, with both figures: Xero would book other amounts in the base
+  currency than Odoo.
 - Discounts: the schema supports ``DiscountRate`` on ACCREC only ("ACC PAY invoices and credit
   notes in Xero do not support discounts"); elsewhere the discount is folded into the unit price:
   the line's ``amount`` (Odoo's) divided by its quantity, rounded to 4 decimals, which gives
@@ -224,6 +228,8 @@ class _Builder:
         result["CurrencyCode"] = self.currency(doc.get("currency"))
         if doc.get("currency_rate") is not None:
             result["CurrencyRate"] = self.currency_rate(doc["currency_rate"])
+            if doc.get("base"):
+                self.check_base(doc["currency_rate"], result["CurrencyRate"], doc["base"])
         result["Status"] = self.status()
         self.line_amount_types = self.choice(
             doc.get("line_amount_types"), LINE_AMOUNT_TYPES, "tax mode (line amount types)"
@@ -514,6 +520,39 @@ class _Builder:
                     "its line. Round taxes per line in Odoo, or map the tax to a Xero rate that "
                     "gives the same amounts, then send it again."
                 )
+
+    def check_base(self, rate, sent, base):
+        """Odoo's amounts in the base currency (`base`: its code and Odoo's lines, each its
+        ``amount`` in the document's currency and its ``balance`` in the base currency) against
+        the same at the rate Xero keeps (`sent`) rather than Odoo's (`rate`). Whether Xero
+        converts each line or the total is in none of its descriptions (the OpenAPI, its help,
+        its SDKs): converting Odoo's own lines at both rates tells what the rate's rounding
+        changes, whichever it does."""
+        rate, sent = self.decimal(rate, "currency rate"), _exact(sent)
+        if sent == rate:
+            return
+        odoo_total = xero_total = Decimal(0)
+        moved = None
+        for line in base["lines"]:
+            amount = self.decimal(line["amount"], "amount")
+            balance = _cent(self.decimal(line["balance"], "amount in the base currency"))
+            shift = _cent(amount / sent) - _cent(amount / rate)
+            odoo_total += balance
+            xero_total += balance + shift
+            if shift and moved is None:
+                moved = (_short(_text(line.get("label")) or "-"), balance + shift, balance)
+        if moved is None:
+            return
+        currency, base_currency = self.doc.get("currency"), base["currency"]
+        odoo_rate = format(rate.quantize(Decimal("1e-10"), ROUND_HALF_UP).normalize(), "f")
+        self.fail(
+            f"Xero keeps 6 decimals of its exchange rate, {sent} {currency} per {base_currency} "
+            f"where Odoo's is {odoo_rate}, and at that rate its amounts in {base_currency} are not "
+            f"Odoo's: {xero_total} in all against Odoo's {odoo_total} (“{moved[0]}”: "
+            f"{moved[1]} against {moved[2]}). Enter the rate as {currency} per {base_currency} "
+            "with at most 6 decimals, on the document or as the currency's rate of its date, "
+            "then send it again."
+        )
 
     def decimal(self, value, what):
         if isinstance(value, Decimal):
