@@ -594,19 +594,18 @@ class _Run:
         unsettled = {}  # {move id: until when a look-up proves nothing}
         for move, claim in uncertain.items():
             export_id = claim["export"]
-            if export_id not in found:
+            document = found[export_id]
+            if isinstance(document, list):
                 self.fail(
                     {
-                        move.id: _(
-                            "Several documents in Xero could be this one (same number, contact "
-                            "and date): delete the extra ones in Xero, then send it again."
+                        move.id: self.Export._ambiguous_message(
+                            self.connection, claim["attempt"], document
                         )
                     },
                     needs_fix=True,
                 )
                 del remaining[move]
                 continue
-            document = found[export_id]
             if not document:
                 until = self.Export._unsettled_until(claim["attempt"])
                 if until:
@@ -889,7 +888,11 @@ class _Run:
             for move, _p, version, _w in items
         }
         attempts = {
-            move.id: {"attempt": self.Export._attempt(kind, payload, version, keys[move.id])}
+            move.id: {
+                "attempt": self.Export._attempt(
+                    kind, payload, version, keys[move.id], move.amount_total
+                )
+            }
             for move, payload, version, _w in items
         }
         self.transition("sending", attempts, {})

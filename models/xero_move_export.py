@@ -10,8 +10,10 @@ ever created again.
 
 import hashlib
 import logging
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
@@ -38,6 +40,9 @@ ID_FIELDS = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
 NUMBERS_PER_LOOKUP = 25
 # The status of updated documents that keeps the one each has in Xero (see _Run.check_updates).
 KEEP_STATUS = "keep"
+# Statuses of documents that are gone from Xero's books: none of them is the document of a lost
+# answer still (one deleted or voided there is sent again).
+GONE_STATUSES = ("DELETED", "VOIDED")
 # Documents sent per run of the background job (one Xero request's worth).
 BACKGROUND_BATCH = 50
 # What the documents' Xero state reads of their export records.
@@ -727,14 +732,18 @@ class XeroMoveExport(models.Model):
     # ------------------------------------------------------------------ uncertain outcomes
 
     @api.model
-    def _attempt(self, kind, payload, version, key):
-        """What identifies a document in flight, should its answer be lost."""
+    def _attempt(self, kind, payload, version, key, total):
+        """What identifies a document in flight, should its answer be lost. `total`: the
+        total Xero computes for `payload` (its review refused it otherwise): a vendor may give
+        two bills of one day the same reference, and Xero takes both."""
         return {
             "kind": kind,
             "type": payload["Type"],
             "number": payload.get(NUMBER_FIELDS[kind]),
             "contact_id": payload["Contact"].get("ContactID"),
             "date": payload.get("Date"),
+            "total": str(total),
+            "currency": payload.get("CurrencyCode"),
             "version": version,
             "key": key,
             "at": fields.Datetime.to_string(fields.Datetime.now()),
@@ -751,10 +760,10 @@ class XeroMoveExport(models.Model):
 
     @api.model
     def _find_in_xero(self, connection, attempts):
-        """{export id: Xero document or None} for `attempts` ({export id: attempt}): the
-        document this app created with the same type, number, contact and date. Raises
-        XeroError when Xero cannot be asked; an ambiguous match raises nothing and is left out
-        (None would mean "not in Xero"), so that nothing is guessed."""
+        """{export id: Xero document, None or [Xero documents]} for `attempts` ({export id:
+        attempt}): the document this app created with the same type, number, contact, date and
+        total, not deleted or voided since; None when there is none; the list of them when
+        several could be it (nothing is guessed). Raises XeroError when Xero cannot be asked."""
         client = connection._client()
         found = {}
         by_kind = {}
@@ -774,22 +783,49 @@ class XeroMoveExport(models.Model):
                 candidates += client.iter_documents(
                     connection.tenant_id, kind, where=where, created_by_my_app=True
                 )
-            for export_id, attempt in items:
-                matches = [
+            matching = {
+                export_id: [
                     doc
                     for doc in candidates
                     if _matches(doc, attempt, field)
                     and known.get(doc[ID_FIELDS[kind]], export_id) == export_id
                 ]
-                if len(matches) == 1:
-                    found[export_id] = matches[0]
-                elif not matches:
+                for export_id, attempt in items
+            }
+            # A document that two of these could be is neither's: linked to both, one of them
+            # would never be in Xero.
+            wanted = Counter(doc[ID_FIELDS[kind]] for docs in matching.values() for doc in docs)
+            for export_id, matches in matching.items():
+                if not matches:
                     found[export_id] = None
+                elif len(matches) == 1 and wanted[matches[0][ID_FIELDS[kind]]] == 1:
+                    found[export_id] = matches[0]
                 else:
                     _logger.warning(
                         "Xero export %s: %s documents in Xero match it", export_id, len(matches)
                     )
+                    found[export_id] = matches
         return found
+
+    @api.model
+    def _ambiguous_message(self, connection, attempt, documents):
+        """What the user reads of a lost answer that `documents` of Xero could be, or that
+        another document whose answer was lost could be too: which ones, so that the user can
+        tell them apart."""
+        kind = attempt["kind"]
+        return _(
+            "Xero's answer to its send was lost, and Odoo cannot tell which document of Xero is "
+            "this one. With its number, contact, date and total: %(documents)s; another "
+            "document of Odoo whose answer was lost may be one of them. Void or delete in Xero "
+            "any that is not this document, or send this document again on its own.",
+            # Xero's own number, status and link: no words to translate.
+            documents="; ".join(
+                f"{document.get(NUMBER_FIELDS[kind]) or document[ID_FIELDS[kind]]} "
+                f"({document.get('Status')}) "
+                f"{connection._deep_link(attempt['type'], document[ID_FIELDS[kind]])}"
+                for document in documents
+            ),
+        )
 
     def _known_xero_ids(self, connection):
         self.env.cr.execute(
@@ -861,14 +897,14 @@ class XeroMoveExport(models.Model):
 
     def _resolve(self, connection, found):
         """Settle these uncertain exports from what `_find_in_xero` found."""
-        linked = self.filtered(lambda e: found.get(e.id))
+        linked = self.filtered(lambda e: isinstance(found.get(e.id), dict))
         for export in linked:
             export._link(connection, found[export.id])
-        # Not found, and Xero may still be storing it: asked again by a later run.
+        # Not found: failed, unless Xero may still be storing it (then asked again by a later
+        # run).
         missing = self.filtered(
-            lambda e: e.id in found and not found[e.id] and not self._unsettled_until(e.attempt)
+            lambda e: e.id in found and found[e.id] is None and not self._unsettled_until(e.attempt)
         )
-        unsettled = self.filtered(lambda e: e.id in found and not found[e.id]) - missing
         if missing:
             message = _(
                 "Not in Xero: the send was interrupted before Xero stored it. Send it again "
@@ -879,16 +915,12 @@ class XeroMoveExport(models.Model):
                 {"error": message, "error_details": False, "needs_fix": False, "attempt": False},
                 notes=dict.fromkeys(missing.ids, message),
             )
-        ambiguous = self - linked - missing - unsettled
-        if ambiguous:
-            message = _(
-                "Several documents in Xero could be this one (same number, contact and date): "
-                "delete the extra ones in Xero, then send it again."
-            )
-            ambiguous._transition(
+        for export in self.filtered(lambda e: isinstance(found.get(e.id), list)):
+            message = self._ambiguous_message(connection, export.attempt, found[export.id])
+            export._transition(
                 "failed",
                 {"error": message, "error_details": False, "needs_fix": True},
-                notes=dict.fromkeys(ambiguous.ids, message),
+                notes={export.id: message},
             )
 
     def _link(self, connection, document, state="sent"):
@@ -933,7 +965,13 @@ def _quote(value):
 
 
 def _matches(document, attempt, number_field):
-    if document.get("Type") != attempt["type"]:
+    if document.get("Type") != attempt["type"] or document.get("Status") in GONE_STATUSES:
+        return False
+    # Attempts recorded before they carried a total match on the rest, as they did then.
+    if attempt.get("total") is not None and (
+        _amount(document.get("Total")) != Decimal(attempt["total"])
+        or document.get("CurrencyCode") != attempt.get("currency")
+    ):
         return False
     if (document.get(number_field) or "").strip().lower() != attempt["number"].strip().lower():
         return False
@@ -941,6 +979,14 @@ def _matches(document, attempt, number_field):
     if attempt.get("contact_id") and contact and contact.lower() != attempt["contact_id"].lower():
         return False
     return not attempt.get("date") or _xero_date(document) == attempt["date"]
+
+
+def _amount(value):
+    """Xero's amount (a JSON number) as a Decimal, None when there is none."""
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
 
 
 def _xero_date(document):

@@ -417,6 +417,65 @@ class TestSend(XeroSendCase):
         self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 1)
         self.assertIn("Linked, not created again", bill.message_ids[0].body)
 
+    def _lost_pair(self, ref, second_lines=None):
+        """Two bills of one vendor and day with the same reference (ACCPAY numbers are not
+        unique in Xero: a vendor numbering its dockets by order), whose request's answer is
+        lost: Xero stored both."""
+        first = self.make_move(ref=ref)
+        second = self.make_move(ref=ref, lines=second_lines)
+        self.sandbox_control("faults", drop={"count": 1, "path_prefix": "/api.xro/2.0/Invoices"})
+        self.send(first | second)
+        self.assertEqual(set((first | second).mapped("xero_state")), {"uncertain"})
+        self.assertEqual(len(self.xero_documents()), 2, "Xero stored both")
+        return first, second
+
+    def test_two_bills_with_one_reference_whose_answer_was_lost_are_each_linked(self):
+        first, second = self._lost_pair(
+            "INV-778", [{"name": "Lager", "quantity": 2, "price_unit": 40.0}]
+        )
+        self.send(first | second)
+        totals = {doc["InvoiceID"]: doc["Total"] for doc in self.xero_documents()}
+        for move in first | second:
+            with self.subTest(move=move.name):
+                self.assertEqual(move.xero_state, "sent", move.xero_error)
+                self.assertEqual(totals[move.xero_id], move.amount_total)
+        self.assertNotEqual(first.xero_id, second.xero_id)
+        self.assertEqual(len(self.xero_documents()), 2, "nothing created twice")
+
+    def test_two_identical_bills_whose_answer_was_lost_name_what_xero_has(self):
+        first, second = self._lost_pair("INV-779")
+        self.send(first | second)
+        for move in first | second:
+            with self.subTest(move=move.name):
+                self.assertEqual(move.xero_state, "error")
+                for document in self.xero_documents():
+                    self.assertIn(document["InvoiceID"], move.xero_error, "a link to each")
+                self.assertNotIn("extra", move.xero_error)
+        # One deleted in Xero: the other could still be either bill, and is linked to neither
+        # (linked to both, one bill would never be in Xero); sent on its own, one is linked.
+        kept, deleted = self.xero_documents()
+        self.sandbox_control(f"documents/{deleted['InvoiceID']}", status="DELETED")
+        self.send(first | second)
+        self.assertEqual((first | second).mapped("xero_state"), ["error", "error"])
+        self.assertNotIn(deleted["InvoiceID"], first.xero_error)
+        self.send(first)
+        self.assertEqual((first.xero_state, first.xero_id), ("sent", kept["InvoiceID"]))
+
+    def test_a_document_deleted_in_xero_is_no_candidate_for_a_lost_answer(self):
+        bill = self.make_move(ref="INV-780")
+        self.sandbox_control("faults", drop={"count": 1, "path_prefix": "/api.xro/2.0/Invoices"})
+        self.send(bill)
+        self.assertEqual(bill.xero_state, "uncertain")
+        (deleted,) = self.xero_documents()
+        self.sandbox_control(f"documents/{deleted['InvoiceID']}", status="DELETED")
+        # Past Xero's idempotency window, and the time Xero may take to store a request.
+        self.sandbox_control("clock", advance=10 * 60)
+        with freeze_time(fields.Datetime.now() + SETTLE_AFTER):
+            self.send(bill)
+        self.assertEqual(bill.xero_state, "sent", bill.xero_error)
+        self.assertNotEqual(bill.xero_id, deleted["InvoiceID"], "created again, not linked")
+        self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 2)
+
     def test_a_create_whose_answer_is_lost_every_time_gives_up_after_eight_tries(self):
         """Xero's look-ups answer (not there), its creates never do: after 8 tries the document
         leaves the queue, saying so, and stays uncertain (Xero may have it)."""
