@@ -57,6 +57,8 @@ HOLDING = (XeroRateLimitError, XeroAuthenticationError)
 # valid status for modification", XeroAPI/Xero-NetStandard#79). An approved document keeps
 # AUTHORISED when it is updated (XeroAPI/Xero-Net#339).
 NOT_FROM_APPROVED = ("DRAFT", "SUBMITTED")
+# Statuses of a document not approved yet, to which Xero allocates no credit.
+NOT_APPROVED_YET = ("DRAFT", "SUBMITTED")
 # Xero's words for a contact name taken by another contact.
 NAME_TAKEN = re.compile(r"already assigned to another contact", re.IGNORECASE)
 
@@ -187,6 +189,11 @@ class XeroExportBatch(models.Model):
             run.send(
                 {move: data for move, data in going.items() if move.id in claims},
                 [move for move in follow_up if move.id in claims],
+                [
+                    move
+                    for move, (verdict, _r, data, _b) in review.items()
+                    if verdict == "skip" and not data and move.xero_state == "sent"
+                ],
             )
         finally:
             run.release_leftovers()
@@ -549,11 +556,14 @@ class _Run:
 
     # -- the steps
 
-    def send(self, going, follow_up=()):
+    def send(self, going, follow_up=(), unchanged=()):
         """Send `going` ({move: data}); of `follow_up` (moves in Xero already, as they were
-        sent), only what follows the send: their file, their allocation."""
+        sent), only what follows the send: their file, their allocation. `unchanged`: moves in
+        Xero skipped as unchanged, sent again all the same for the credit notes whose
+        allocation waits for them (approved in Xero since, see allocate)."""
         claimed = [*going, *follow_up]
         if not claimed:
+            self.queue_allocations(unchanged)
             return
         self.sent_already(follow_up, _("Already in Xero: only its file or allocation was left."))
         going = self.resolve_uncertain(going)
@@ -565,7 +575,7 @@ class _Run:
         done = [move for move in claimed if self.claims[move.id].get("sent")]
         self.attach(done)
         self.allocate(done)
-        self.queue_allocations(done)
+        self.queue_allocations([*done, *unchanged])
 
     def resolve_uncertain(self, going):
         """Documents whose earlier answer was lost are looked up in Xero: found, they are
@@ -1077,25 +1087,39 @@ class _Run:
             if not invoice_id:
                 # Not yet: once the document it reverses is sent, it is queued for its
                 # allocation (see queue_allocations); meanwhile it says why it waits.
-                message = _(
-                    "Sent; not allocated to %(invoice)s yet: %(error)s",
-                    invoice=invoice.name,
-                    error=_(
+                self._allocation_waits(
+                    export_id,
+                    step,
+                    invoice,
+                    _(
                         "%(invoice)s is not in Xero yet; it is allocated once %(invoice)s is sent.",
                         invoice=invoice.name,
                     ),
-                )
-                self.Export._committed(
-                    lambda env, e=export_id, m=message, s=step: (
-                        env["xero.move.export"].browse(e)._step_warning(s, m)
-                    )
                 )
                 continue
             credit_note_id = self.claims[credit_note.id]["xero_id"]
             try:
                 self.check_held()
                 current = client.get_invoices(self.connection.tenant_id, [invoice_id])[0]
+                if current["Status"] in NOT_APPROVED_YET:
+                    # Xero allocates to approved documents only. Not queued: a draft may stay
+                    # one for weeks, and asking Xero every few minutes would spend its limits;
+                    # the next send of either document tries again (see queue_allocations).
+                    self._allocation_waits(
+                        export_id,
+                        step,
+                        invoice,
+                        _(
+                            "%(invoice)s is not approved in Xero yet (%(status)s). Once it is, "
+                            "the next send to Xero that includes %(invoice)s or this credit "
+                            "note allocates it.",
+                            invoice=invoice.name,
+                            status=current["Status"].capitalize(),
+                        ),
+                    )
+                    continue
                 if current["Status"] != "AUTHORISED" or not current.get("AmountDue"):
+                    # Paid, voided or deleted, or nothing left due: nothing to allocate.
                     self._done_allocating(export_id, step)
                     continue
                 amount = min(
@@ -1140,14 +1164,15 @@ class _Run:
             )
 
     def queue_allocations(self, moves):
-        """Credit notes sent before the document they reverse could not be allocated then (see
-        allocate): once it is in Xero, those approved there are queued for their allocation
-        alone. Those of this run were allocated (or queued) by it already."""
+        """Credit notes sent before the document they reverse was in Xero, or approved there,
+        could not be allocated then (see allocate): once it is sent (again), those approved
+        there are queued for their allocation alone. Those of this run were allocated (or
+        queued) by it already."""
         tenant = self.connection.tenant_id
         sent_ids = [move.id for move in moves]
         if not sent_ids:
             return
-        reason = _("Its allocation goes now that the document it reverses is in Xero.")
+        reason = _("Its allocation goes now that the document it reverses was sent to Xero.")
         # Looked for in the run's own transaction (what earlier runs sent is in its snapshot):
         # most sends find none, and open no transaction for it.
         waiting = self.Export.search(
@@ -1195,6 +1220,16 @@ class _Run:
             )
         )
         return [move for move in moves if move.id in pending]
+
+    def _allocation_waits(self, export_id, step, invoice, reason):
+        """The credit note's allocation is left pending: its warning says why, and when it
+        goes."""
+        message = _(
+            "Sent; not allocated to %(invoice)s yet: %(error)s", invoice=invoice.name, error=reason
+        )
+        self.Export._committed(
+            lambda env: env["xero.move.export"].browse(export_id)._step_warning(step, message)
+        )
 
     def _done_allocating(self, export_id, step, note=None):
         def work(env):

@@ -889,6 +889,55 @@ class TestSendMore(XeroSendCase):
         self.assertEqual(float(invoice["AmountCredited"]), bill.amount_total)
         self.assertIn("Allocated", refund.message_ids[0].body)
 
+    def _credit_note_of_a_draft_bill(self):
+        """An approved credit note of a bill Odoo sent as a draft (the connection's status
+        changed between them), allocated to it in Odoo; the bookkeeper approves the bill in
+        Xero afterwards, as drafts are meant to be."""
+        bill = self.make_move()
+        self.send(bill)
+        self.assertEqual(bill.xero_status, "DRAFT")
+        self.connection.invoice_status = "AUTHORISED"
+        refund = self.reverse(bill, "One carton broken")
+        refund.invoice_line_ids.quantity = 1
+        refund.action_post()
+        self.send(refund, "credit_note")
+        self.assertEqual(refund.xero_status, "AUTHORISED")
+        export = refund.xero_export_id
+        self.assertTrue(export.allocation_pending, "not forgotten")
+        self.assertIn(f"{bill.name} is not approved in Xero yet (Draft)", export.warning)
+        self.assertEqual(len(export.warning.splitlines()), 1)
+        self.assertFalse(export.queued, "not asked again every few minutes while a draft")
+        (document,) = self.xero_documents()
+        self.connection._client().post_invoices(
+            self.connection.tenant_id,
+            [{"InvoiceID": bill.xero_id, "Status": "AUTHORISED", "DueDate": document["DueDate"]}],
+        )
+        return bill, refund
+
+    def assertAllocated(self, bill, refund):
+        self.env.invalidate_all()
+        export = refund.xero_export_id
+        self.assertFalse(export.allocation_pending or export.queued or export.warning)
+        (document,) = [d for d in self.xero_documents() if d["InvoiceID"] == bill.xero_id]
+        self.assertEqual(document["AmountCredited"], refund.amount_total)
+        self.assertEqual(document["AmountDue"], bill.amount_residual)
+
+    def test_a_credit_note_of_a_draft_bill_is_allocated_when_sent_again_once_approved(self):
+        bill, refund = self._credit_note_of_a_draft_bill()
+        # With the next credit notes sent: unchanged, it is claimed for its allocation alone.
+        self.send(refund | self.make_move("in_refund"), "credit_note")
+        self.assertAllocated(bill, refund)
+
+    def test_a_credit_note_of_a_draft_bill_is_allocated_when_the_approved_bill_is_sent(self):
+        bill, refund = self._credit_note_of_a_draft_bill()
+        # With the next bills sent: unchanged, the bill is skipped, its credit note queued.
+        self.assertEqual(self.send(bill | self.make_move(ref="NEXT-1"))[bill][0], "skipped")
+        self.env.invalidate_all()
+        export = refund.xero_export_id
+        self.assertTrue(export.queued and export.queued_steps_only, "queued for its allocation")
+        self.run_queue()
+        self.assertAllocated(bill, refund)
+
     def test_a_credit_note_sent_before_its_bill_is_allocated_once_the_bill_is_sent(self):
         self.connection.invoice_status = "AUTHORISED"
         bill = self.make_move()
