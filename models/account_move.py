@@ -527,16 +527,17 @@ class AccountMove(models.Model):
         tax_ids = [taxes._ids for _line, kind, taxes in invoice_lines if kind == "product"]
         if not tax_ids:
             return _("It has no lines."), None
-        amount_types = setup.amount_types(frozenset(chain.from_iterable(tax_ids)))
+        side = "purchase" if self.is_purchase_document() else "sale"
+        document_tax_ids = frozenset(chain.from_iterable(tax_ids))
+        amount_types = setup.amount_types(document_tax_ids, side)
         if not amount_types:
             return _(
                 "It mixes taxes included in and excluded from the price: Xero takes one "
                 "or the other per document."
             ), None
-        side = "purchase" if self.is_purchase_document() else "sale"
 
         def line_rate(line, line_taxes):
-            """(problem, the Xero tax rate of `line`, empty on a document without taxes)."""
+            """(problem, the Xero tax rate of `line`, empty on a document that goes NoTax)."""
             if len(line_taxes) > 1:
                 return _(
                     "Line “%(line)s” has several taxes: Xero takes one tax per line.",
@@ -544,14 +545,8 @@ class AccountMove(models.Model):
                 ), None
             if line_taxes:
                 return setup.tax_rate(line_taxes)
-            untaxed = (
-                connection.untaxed_purchase_rate_id
-                if side == "purchase"
-                else connection.untaxed_sale_rate_id
-            )
-            if amount_types == "NoTax":
-                return None, untaxed.browse()
-            if not untaxed:
+            untaxed = setup.untaxed_rate(side)
+            if not untaxed and amount_types != "NoTax":
                 problem = _("Line “%(line)s” has no tax", line=line.name or "")
                 fix = _("choose the Xero rate for untaxed lines")
                 return connection._xero_setup_problem(problem, fix), None

@@ -45,6 +45,7 @@ INVOICE_STATUSES = [
 ]
 # The connection's account reference of each side of a document.
 REFERENCE_FIELDS = {"purchase": "purchase_account_id", "sale": "sales_account_id"}
+UNTAXED_RATE_FIELDS = {"purchase": "untaxed_purchase_rate_id", "sale": "untaxed_sale_rate_id"}
 # How long a Start Xero Session link is good for, once its button made it.
 START_LINK_SECONDS = 10 * 60
 KEY_HELP = (
@@ -198,13 +199,15 @@ class XeroConnection(models.Model):
         "xero.tax.rate",
         "Rate for Untaxed Purchase Lines",
         domain="[('connection_id', '=', id), ('for_purchases', '=', True)]",
-        help="Bill lines without an Odoo tax, on documents that have taxes elsewhere.",
+        help="Bill lines without an Odoo tax. Without it, a bill with no tax at all goes with "
+        "no tax (not on Xero's tax return), and one with taxes elsewhere cannot go.",
     )
     untaxed_sale_rate_id = fields.Many2one(
         "xero.tax.rate",
         "Rate for Untaxed Sales Lines",
         domain="[('connection_id', '=', id), ('for_sales', '=', True)]",
-        help="Invoice lines without an Odoo tax, on documents that have taxes elsewhere.",
+        help="Invoice lines without an Odoo tax. Without it, an invoice with no tax at all goes "
+        "with no tax (not on Xero's tax return), and one with taxes elsewhere cannot go.",
     )
     daily_call_limit = fields.Integer(
         "Xero's Daily Call Limit",
@@ -1074,16 +1077,20 @@ class SendingSetup:
         return self.connection[REFERENCE_FIELDS[side]]
 
     @_once
-    def amount_types(self, tax_ids):
-        """Xero's LineAmountTypes of a document whose product lines have the taxes `tax_ids` (a
-        frozenset of ids), or None when they mix taxes included in and excluded from the
-        price."""
+    def amount_types(self, tax_ids, side):
+        """Xero's LineAmountTypes of a document of `side` whose product lines have the taxes
+        `tax_ids` (a frozenset of ids), or None when they mix taxes included in and excluded
+        from the price. A document without taxes goes NoTax (TaxType NONE in Xero: not on the
+        tax return) only when no rate for untaxed lines is set: otherwise its lines go at that
+        rate, as they do beside taxed lines. A tax of 0% gives the same amounts included or
+        excluded (GST-free produce beside drinks priced with GST): it decides nothing."""
+        if not tax_ids:
+            return "Exclusive" if self.untaxed_rate(side) else "NoTax"
         taxes = self.env["account.tax"].browse(tax_ids)
-        if len(set(taxes.mapped("price_include"))) > 1:
+        included = {tax.price_include for tax in taxes if tax.amount or tax.amount_type == "group"}
+        if len(included) > 1:
             return None
-        if not taxes:
-            return "NoTax"
-        return "Inclusive" if taxes[0].price_include else "Exclusive"
+        return "Inclusive" if included == {True} else "Exclusive"
 
     @_once
     def booking(self, account, rate):
@@ -1094,6 +1101,10 @@ class SendingSetup:
             "tax_type": rate.tax_type or None,
             "tax_rate": _decimal(rate.effective_rate) if rate else None,
         }
+
+    def untaxed_rate(self, side):
+        """The Xero rate of lines without tax on `side`, possibly none."""
+        return self.connection[UNTAXED_RATE_FIELDS[side]]
 
     def contact_id(self, partner):
         """The ContactID of `partner` in Xero, if it is linked to one. Links are read for the

@@ -47,6 +47,18 @@ class XeroAmountsCase(XeroSendCase):
         move.invoice_line_ids[0].price_unit = price_unit
         move.action_post()
 
+    def map_tax(self, tax, tax_type):
+        """`tax`, mapped to the Xero rate of `tax_type`."""
+        rates = {rate.tax_type: rate for rate in self.connection.tax_rate_ids}
+        self.connection.tax_mapping_ids = [
+            Command.create({"tax_id": tax.id, "tax_rate_id": rates[tax_type].id})
+        ]
+        return tax
+
+    def taxes_sent(self, move):
+        """The TaxType of each line of `move` in Xero."""
+        return [line.get("TaxType") for line in self.xero_document(move)["LineItems"]]
+
 
 @tagged("post_install", "-at_install")
 class TestCurrencyRate(XeroAmountsCase):
@@ -323,19 +335,18 @@ class TestTotals(XeroAmountsCase):
 
     def test_a_tax_xero_would_work_out_differently_is_blocked(self):
         # Odoo takes 10% of the price out of it; Xero's 10% GST takes 1/11.
-        division = self.env["account.tax"].create(
-            {
-                "name": "10% of the price",
-                "amount": 10.0,
-                "amount_type": "division",
-                "type_tax_use": "sale",
-                "price_include_override": "tax_included",
-            }
+        division = self.map_tax(
+            self.env["account.tax"].create(
+                {
+                    "name": "10% of the price",
+                    "amount": 10.0,
+                    "amount_type": "division",
+                    "type_tax_use": "sale",
+                    "price_include_override": "tax_included",
+                }
+            ),
+            "OUTPUT",
         )
-        rates = {rate.tax_type: rate for rate in self.connection.tax_rate_ids}
-        self.connection.tax_mapping_ids = [
-            Command.create({"tax_id": division.id, "tax_rate_id": rates["OUTPUT"].id})
-        ]
         invoice = self.make_move(
             "out_invoice",
             lines=[
@@ -351,6 +362,77 @@ class TestTotals(XeroAmountsCase):
         _wizard, review = self.review(invoice)
         self.assertEqual(review[invoice][0], "blocked")
         self.assertIn("Xero would book 9.09 of tax OUTPUT, Odoo books 10.00", review[invoice][1])
+
+
+@tagged("post_install", "-at_install")
+class TestTaxTypes(XeroAmountsCase):
+    """Which Xero tax rate each line goes at, and so where it lands on Xero's tax return."""
+
+    def test_a_bill_without_any_tax_goes_at_the_rate_for_untaxed_lines(self):
+        # A grocer's bill of fresh produce: no GST on any line. It goes as the same line goes
+        # beside a taxed one, at the connection's Rate for Untaxed Purchase Lines (GST Free
+        # Expenses, on the tax return), not NoTax (TaxType NONE: not on the tax return).
+        produce = {"name": "Lemons", "quantity": 10, "price_unit": 1.2, "tax_ids": []}
+        only = self.make_move(ref="GROCER-1", lines=[produce])
+        mixed = self.make_move(
+            ref="GROCER-2", lines=[produce, {"name": "Tonic", "quantity": 1, "price_unit": 10.0}]
+        )
+        self.send(only | mixed)
+        self.assertEqual(self.taxes_sent(mixed), ["EXEMPTEXPENSES", "INPUT"])
+        self.assertEqual(self.taxes_sent(only), ["EXEMPTEXPENSES"])
+        document = self.xero_document(only)
+        self.assertEqual(document["LineAmountTypes"], "Exclusive")
+        self.assertEqual(_decimal(document["Total"]), Decimal("12.00"))
+        # Without a rate for untaxed lines, it can still go: with no tax at all.
+        self.connection.untaxed_purchase_rate_id = False
+        _problem, data = only._xero_document_data(self.connection._xero_sending_setup())
+        self.assertEqual(data["line_amount_types"], "NoTax")
+        self.assertIsNone(data["lines"][0]["tax_type"])
+
+    def test_a_grocery_bill_with_gst_included_and_gst_free_lines_goes(self):
+        # A kitchen's grocer: GST-inclusive prices for tonic, GST-free fresh produce. A 0% tax
+        # gives the same amounts included or excluded: nothing Xero would compute otherwise.
+        Tax = self.env["account.tax"]
+        gst_included = self.map_tax(
+            Tax.create(
+                {
+                    "name": "GST included (purchases)",
+                    "amount": 10.0,
+                    "type_tax_use": "purchase",
+                    "price_include_override": "tax_included",
+                }
+            ),
+            "INPUT",
+        )
+        gst_free = self.map_tax(
+            Tax.create({"name": "GST free (purchases)", "amount": 0.0, "type_tax_use": "purchase"}),
+            "EXEMPTEXPENSES",
+        )
+        bill = self.make_move(
+            lines=[
+                {
+                    "name": "Lemons",
+                    "quantity": 10,
+                    "price_unit": 1.20,
+                    "tax_ids": [Command.set(gst_free.ids)],
+                },
+                {
+                    "name": "Tonic water",
+                    "quantity": 24,
+                    "price_unit": 2.20,
+                    "tax_ids": [Command.set(gst_included.ids)],
+                },
+            ]
+        )
+        _wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "create", review[bill][1])
+        self.send(bill)
+        document = self.xero_document(bill)
+        self.assertEqual(document["LineAmountTypes"], "Inclusive")
+        self.assertEqual(
+            (_decimal(document["TotalTax"]), _decimal(document["Total"])),
+            (_decimal(bill.amount_tax), _decimal(bill.amount_total)),
+        )
 
 
 @tagged("post_install", "-at_install")
