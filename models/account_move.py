@@ -683,6 +683,7 @@ class AccountMove(models.Model):
             "tax_rounding": tax_rounding,
             "total": _decimal(self.amount_total),
             "taxes": taxes,
+            "odd_taxes": setup.odd_taxes(document_tax_ids),
         }
         return None, data
 

@@ -1093,6 +1093,14 @@ class SendingSetup:
         return "Inclusive" if included == {True} else "Exclusive"
 
     @_once
+    def odd_taxes(self, tax_ids):
+        """The names of the taxes `tax_ids` that are not one percentage of their line (groups,
+        fixed amounts, percentages of the price with tax...): Xero's rates, one percentage
+        each, may total a document of them otherwise than Odoo, and the reason names them."""
+        taxes = self.env["account.tax"].browse(tax_ids)
+        return tuple(taxes.filtered(lambda tax: tax.amount_type != "percent").mapped("name"))
+
+    @_once
     def booking(self, account, rate):
         """What a line booked to `account` with the Xero tax `rate` (possibly none) says of them
         in the data of a document."""

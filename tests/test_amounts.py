@@ -434,6 +434,39 @@ class TestTaxTypes(XeroAmountsCase):
             (_decimal(bill.amount_tax), _decimal(bill.amount_total)),
         )
 
+    def test_a_group_of_taxes_xero_would_total_otherwise_is_blocked_naming_it(self):
+        Tax = self.env["account.tax"]
+        halves = Tax.create(
+            [{"name": f"Half of GST {n}", "amount": 5.0, "type_tax_use": "none"} for n in (1, 2)]
+        )
+        group = self.map_tax(
+            Tax.create(
+                {
+                    "name": "GST 5% + 5%",
+                    "amount_type": "group",
+                    "type_tax_use": "purchase",
+                    "children_tax_ids": [Command.set(halves.ids)],
+                }
+            ),
+            "INPUT",
+        )
+        bill = self.make_move(
+            lines=[
+                {
+                    "name": "Lime",
+                    "quantity": 1,
+                    "price_unit": 0.30,
+                    "tax_ids": [Command.set(group.ids)],
+                }
+            ]
+        )
+        # Odoo rounds each half: 0.02 + 0.02; Xero's 10% of 0.30 is 0.03.
+        self.assertEqual(bill.amount_total, 0.34)
+        _wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "blocked")
+        self.assertIn("Xero would total it 0.33, Odoo totals it 0.34", review[bill][1])
+        self.assertIn("the tax 'GST 5% + 5%' is not (a group of taxes", review[bill][1])
+
 
 @tagged("post_install", "-at_install")
 class TestStatuses(XeroAmountsCase):

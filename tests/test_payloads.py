@@ -278,6 +278,19 @@ def test_a_total_xero_would_compute_otherwise_is_refused_with_both():
         payloads.document_payload(make_doc(make_line(), total=Decimal("181.17")))
 
 
+def test_a_different_total_names_the_taxes_that_are_not_one_percentage():
+    # A group of 5% + 5%: Odoo rounds each, 0.02 + 0.02; Xero's 10% gives 0.03.
+    doc = make_doc(rated("0.30", "10"), total=Decimal("0.34"))
+    with pytest.raises(PayloadError, match="taxes are rounded globally") as plain:
+        payloads.document_payload(doc)
+    assert "group of taxes" not in plain.value.message
+    with pytest.raises(PayloadError) as named:
+        payloads.document_payload({**doc, "odd_taxes": ("GST 5% + 5%",)})
+    assert "Xero would total it 0.33, Odoo totals it 0.34" in named.value.message
+    assert "the tax 'GST 5% + 5%' is not (a group of taxes" in named.value.message
+    assert "rounded globally" not in named.value.message
+
+
 def test_a_cash_rounding_in_a_tax_goes_into_the_biggest_line_of_that_tax():
     doc = make_doc(
         rated("5.00", "10"),

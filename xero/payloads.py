@@ -54,7 +54,9 @@ tax per TaxType) that Xero would book differently: equal totals can still split 
 between amounts and tax, or between rates, and the tax return is made of those. For the same
 reason a line with an ``amount`` (Odoo's, as Xero's LineAmount: with tax when Inclusive) that
 Xero would work out otherwise is refused, naming the line: what Xero books per account, tracking
-option and tax rate is made of the lines' amounts.
+option and tax rate is made of the lines' amounts. The doc's ``odd_taxes`` (names of its taxes
+that are not one percentage of their line: groups, fixed amounts...) are named first among the
+causes of a different total: Xero's rates cannot give what they give.
 
 Amounts: quantities, unit amounts and discount rates are rounded half up to 4 decimals and sent
 as JSON numbers, through ``float``. A float prints in JSON as the shortest text that reads back
@@ -492,15 +494,27 @@ class _Builder:
     def check_total(self, expected):
         expected = _cent(self.decimal(expected, "total"))
         total = self.total()
-        if total != expected:
+        if total == expected:
+            return
+        odd = self.doc.get("odd_taxes") or ()
+        if odd:
+            names = ", ".join(repr(name) for name in odd)
             self.fail(
-                f"Xero would total it {total}, Odoo totals it {expected}. Xero adds up each "
-                "line's amount and tax rounded to the cent; Odoo's total differs when its taxes "
-                "are rounded globally, when a cash rounding changes the tax of prices that "
-                "include tax, or when prices or discounts have more decimals than Xero keeps. "
-                "Round taxes per line in Odoo, use a cash rounding that adds a line, or change "
-                "the document, then send it again."
+                f"Xero would total it {total}, Odoo totals it {expected}. Xero works out each "
+                "line's tax as one percentage of its amount, rounded to the cent, which "
+                f"{'the tax' if len(odd) == 1 else 'the taxes'} {names} "
+                f"{'is' if len(odd) == 1 else 'are'} not (a group of taxes, a fixed amount, a "
+                "percentage of the price with tax...). Give those lines one tax of one "
+                "percentage each, then send it again."
             )
+        self.fail(
+            f"Xero would total it {total}, Odoo totals it {expected}. Xero adds up each "
+            "line's amount and tax rounded to the cent; Odoo's total differs when its taxes "
+            "are rounded globally, when a cash rounding changes the tax of prices that "
+            "include tax, or when prices or discounts have more decimals than Xero keeps. "
+            "Round taxes per line in Odoo, use a cash rounding that adds a line, or change "
+            "the document, then send it again."
+        )
 
     def check_taxes(self, expected):
         """Odoo's tax per TaxType (`expected`) against what Xero works out line by line."""
