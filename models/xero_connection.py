@@ -1154,6 +1154,21 @@ class SendingSetup:
             )
             fix = _("map it to a rate of the same percentage")
             return self.connection._xero_setup_problem(problem, fix), None
+        for part in tax.flatten_taxes_hierarchy().filtered("amount"):
+            claimed = _partly_claimed(part)
+            if claimed is not None:
+                # Out of _(): babel's extraction evaluates the strings in its parentheses.
+                percent = f"{claimed:g}%"
+                return _(
+                    "Tax “%(tax)s” puts %(percent)s of its amount on tax accounts and the rest "
+                    "on the accounts of its lines, where Xero's rate %(rate)s claims all of it. "
+                    "Give all of it to tax accounts in the tax's distribution (Accounting > "
+                    "Configuration > Taxes), or put what is not claimed on a line of its own "
+                    "without this tax, then send it again.",
+                    tax=part.name,
+                    percent=percent,
+                    rate=rate.display_name,
+                ), None
         return None, rate
 
     def tracking_for(self, line):
@@ -1197,6 +1212,20 @@ class SendingSetup:
         return None, [
             {"Name": category, "Option": chosen.pop()} for category, chosen in options.items()
         ]
+
+
+def _partly_claimed(tax):
+    """The part of `tax` (in %) its distribution puts on tax accounts when that is not all of it
+    (invoices', else refunds'), or None. Odoo books a distribution line without account to the
+    account of the taxed line: a tax partly creditable, such as GST on a phone line half
+    private, is claimed in part, where Xero claims all of a rate's tax."""
+    for distribution in (tax.invoice_repartition_line_ids, tax.refund_repartition_line_ids):
+        lines = distribution.filtered(lambda line: line.repartition_type == "tax")
+        claimed = sum(lines.filtered("account_id").mapped("factor_percent"))
+        unclaimed = any(line.factor_percent for line in lines if not line.account_id)
+        if unclaimed or float_compare(claimed, 100, precision_digits=4):
+            return claimed
+    return None
 
 
 def _undecryptable(companies):

@@ -336,7 +336,7 @@ class TestTotals(XeroAmountsCase):
     def test_a_tax_xero_would_work_out_differently_is_blocked(self):
         # Odoo takes 10% of the price out of it; Xero's 10% GST takes 1/11.
         division = self.map_tax(
-            self.env["account.tax"].create(
+            self.make_tax(
                 {
                     "name": "10% of the price",
                     "amount": 10.0,
@@ -392,9 +392,8 @@ class TestTaxTypes(XeroAmountsCase):
     def test_a_grocery_bill_with_gst_included_and_gst_free_lines_goes(self):
         # A kitchen's grocer: GST-inclusive prices for tonic, GST-free fresh produce. A 0% tax
         # gives the same amounts included or excluded: nothing Xero would compute otherwise.
-        Tax = self.env["account.tax"]
         gst_included = self.map_tax(
-            Tax.create(
+            self.make_tax(
                 {
                     "name": "GST included (purchases)",
                     "amount": 10.0,
@@ -404,8 +403,11 @@ class TestTaxTypes(XeroAmountsCase):
             ),
             "INPUT",
         )
+        # 0% books nothing: no tax account needed.
         gst_free = self.map_tax(
-            Tax.create({"name": "GST free (purchases)", "amount": 0.0, "type_tax_use": "purchase"}),
+            self.env["account.tax"].create(
+                {"name": "GST free (purchases)", "amount": 0.0, "type_tax_use": "purchase"}
+            ),
             "EXEMPTEXPENSES",
         )
         bill = self.make_move(
@@ -434,13 +436,78 @@ class TestTaxTypes(XeroAmountsCase):
             (_decimal(bill.amount_tax), _decimal(bill.amount_total)),
         )
 
+    def test_a_tax_half_booked_to_the_expense_is_not_claimed_in_full_in_xero(self):
+        # GST partly creditable (a phone line half private): Odoo books half the GST to its
+        # GST account (what it claims) and half to the expense. Xero's "GST on Expenses"
+        # would claim all of it, with the same total and tax.
+        gst_account = self.company_data["default_account_tax_purchase"]
+
+        def distribution(kind):
+            return [
+                Command.create({"document_type": kind, "repartition_type": "base"}),
+                Command.create(
+                    {
+                        "document_type": kind,
+                        "repartition_type": "tax",
+                        "factor_percent": 50,
+                        "account_id": gst_account.id,
+                    }
+                ),
+                Command.create(
+                    {"document_type": kind, "repartition_type": "tax", "factor_percent": 50}
+                ),
+            ]
+
+        half = self.map_tax(
+            self.env["account.tax"].create(
+                {
+                    "name": "GST 50% creditable",
+                    "amount": 10.0,
+                    "type_tax_use": "purchase",
+                    "invoice_repartition_line_ids": distribution("invoice"),
+                    "refund_repartition_line_ids": distribution("refund"),
+                }
+            ),
+            "INPUT",
+        )
+        # Made as Odoo makes a tax: its whole amount on its lines' accounts.
+        none = self.map_tax(
+            self.env["account.tax"].create(
+                {"name": "GST not claimed", "amount": 10.0, "type_tax_use": "purchase"}
+            ),
+            "INPUT",
+        )
+        phone, gifts = (
+            self.make_move(
+                lines=[
+                    {
+                        "name": name,
+                        "quantity": 1,
+                        "price_unit": 100.0,
+                        "tax_ids": [Command.set(tax.ids)],
+                    }
+                ]
+            )
+            for name, tax in (("Phone and internet", half), ("Client gifts", none))
+        )
+        claimed = phone.line_ids.filtered(lambda line: line.account_id == gst_account)
+        self.assertEqual(sum(claimed.mapped("balance")), 5.0)
+        _wizard, review = self.review(phone | gifts)
+        self.assertEqual(review[phone][0], "blocked")
+        self.assertIn(
+            "“GST 50% creditable” puts 50% of its amount on tax accounts", review[phone][1]
+        )
+        self.assertIn("Xero's rate", review[phone][1])
+        self.assertEqual(review[gifts][0], "blocked")
+        self.assertIn("“GST not claimed” puts 0% of its amount on tax accounts", review[gifts][1])
+
     def test_a_group_of_taxes_xero_would_total_otherwise_is_blocked_naming_it(self):
-        Tax = self.env["account.tax"]
-        halves = Tax.create(
-            [{"name": f"Half of GST {n}", "amount": 5.0, "type_tax_use": "none"} for n in (1, 2)]
+        half = {"amount": 5.0, "type_tax_use": "none"}
+        halves = self.make_tax({"name": "Half of GST", **half}) | self.make_tax(
+            {"name": "Other half of GST", **half}
         )
         group = self.map_tax(
-            Tax.create(
+            self.env["account.tax"].create(
                 {
                     "name": "GST 5% + 5%",
                     "amount_type": "group",

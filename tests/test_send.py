@@ -35,12 +35,13 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Tax = cls.env["account.tax"]
-        cls.gst_purchase = Tax.create(
+        cls.gst_purchase = cls.make_tax(
             {"name": "GST on purchases", "amount": 10.0, "type_tax_use": "purchase"}
         )
-        cls.gst_sale = Tax.create({"name": "GST on sales", "amount": 10.0, "type_tax_use": "sale"})
-        cls.gst_sale_included = Tax.create(
+        cls.gst_sale = cls.make_tax(
+            {"name": "GST on sales", "amount": 10.0, "type_tax_use": "sale"}
+        )
+        cls.gst_sale_included = cls.make_tax(
             {
                 "name": "GST included",
                 "amount": 10.0,
@@ -57,6 +58,29 @@ class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
         cls.aud = cls.env.company.currency_id
         # 1 AUD = 0.625 USD in Odoo; the sandbox's own rate is 0.6550.
         cls.usd = cls.setup_other_currency("USD", rates=[("2020-01-01", 0.625)])
+
+    @classmethod
+    def make_tax(cls, values):
+        """A tax whose whole amount goes to the company's tax account of its side, as a
+        chart's taxes do (a tax made without one books its amount to its lines' accounts)."""
+        side = "sale" if values.get("type_tax_use") == "sale" else "purchase"
+        account = cls.company_data[f"default_account_tax_{side}"]
+
+        def distribution(kind):
+            return [
+                Command.create({"document_type": kind, "repartition_type": "base"}),
+                Command.create(
+                    {"document_type": kind, "repartition_type": "tax", "account_id": account.id}
+                ),
+            ]
+
+        return cls.env["account.tax"].create(
+            {
+                "invoice_repartition_line_ids": distribution("invoice"),
+                "refund_repartition_line_ids": distribution("refund"),
+                **values,
+            }
+        )
 
     @classmethod
     def company_user(cls, login, groups, **values):
@@ -1186,7 +1210,7 @@ class TestSendMore(XeroSendCase):
         self.assertEqual(again.create_count, 2)
 
     def test_fix_mappings_from_the_review_comes_back_to_it(self):
-        unmapped = self.env["account.tax"].create(
+        unmapped = self.make_tax(
             {"name": "GST on freight", "amount": 10.0, "type_tax_use": "purchase"}
         )
         line = {"name": "Van", "quantity": 1, "price_unit": 9, "tax_ids": [(6, 0, unmapped.ids)]}

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import requests
 
-from odoo import fields
+from odoo import Command, fields
 
 from odoo.addons.account_xero_export.xero_sandbox import seed
 
@@ -144,6 +144,17 @@ def setup_company(env, company, today):
         )
     # Odoo's generic chart came with 15% taxes: an Australian business has none, and they would
     # only wait unmapped in the Xero setup.
+    # The chart's tax accounts: a tax made without one books its amount to its lines' accounts,
+    # where Xero books it to a tax account, and is not sent.
+    accounts = {
+        side: tax.invoice_repartition_line_ids.filtered(
+            lambda line: line.repartition_type == "tax"
+        ).account_id
+        for side, tax in (
+            ("purchase", company.account_purchase_tax_id),
+            ("sale", company.account_sale_tax_id),
+        )
+    }
     env["account.tax"].search([("company_id", "=", company.id)]).active = False
     # Its own group, so that a document's totals read "GST 10%" rather than the chart's "15%".
     group = env["account.tax.group"].create({"name": "GST 10%", "company_id": company.id})
@@ -154,6 +165,19 @@ def setup_company(env, company, today):
                 "amount": 10.0,
                 "type_tax_use": side,
                 "tax_group_id": group.id,
+                **{
+                    f"{kind}_repartition_line_ids": [
+                        Command.create({"document_type": kind, "repartition_type": "base"}),
+                        Command.create(
+                            {
+                                "document_type": kind,
+                                "repartition_type": "tax",
+                                "account_id": accounts[side].id,
+                            }
+                        ),
+                    ]
+                    for kind in ("invoice", "refund")
+                },
             }
         )
         for side, label in (("purchase", "purchases"), ("sale", "sales"))
