@@ -1,7 +1,7 @@
 {
     "name": "Xero Invoice Export",
     "summary": "Send customer invoices, vendor bills and credit notes to Xero, exactly once",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Xero Invoice Export contributors",

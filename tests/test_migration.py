@@ -1,16 +1,18 @@
 """Upgrades. 18.0.1.1.0: documents sent with 18.0.1.0.0, whose Xero fields were columns of
 account_move, keep what Xero has of them on their export record. 18.0.1.2.0: documents sent and
-unchanged since stay unchanged under the new version."""
+unchanged since stay unchanged under the new version. 18.0.1.3.0: files and allocations still to
+do are queued."""
 
 import glob
 import os
 
+from odoo import SUPERUSER_ID
 from odoo.modules.migration import load_script
 from odoo.tests import tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, parse_version
 
 from ..xero_sandbox import seed
-from .test_send import XeroSendCase
+from .test_amounts import XeroAmountsCase
 
 # The Xero columns 18.0.1.0.0 kept on account_move.
 ADD_OLD_COLUMNS = """
@@ -23,15 +25,50 @@ ADD_OLD_COLUMNS = """
     ADD COLUMN xero_allocated boolean
 """
 XERO_ID = "0b0a7a48-9d3e-4c2c-9a4f-1f2d3c4b5a60"
+MIGRATIONS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
 
 @tagged("post_install", "-at_install")
-class TestMigration(XeroSendCase):
+class TestMigration(XeroAmountsCase):
     def _old(self, move, **values):
         columns = SQL(", ").join(
             SQL("%s = %s", SQL.identifier(name), value) for name, value in values.items()
         )
         self.env.cr.execute(SQL("UPDATE account_move SET %s WHERE id = %s", columns, move.id))
+
+    def _sent_by_18_0_1_0_0(self, move, **values):
+        """`move`, sent already, as 18.0.1.0.0 left it: no export record, its Xero fields in
+        the columns of account_move (ADD_OLD_COLUMNS, added first), its file attached."""
+        export = move.xero_export_id
+        old = {
+            "xero_state": "sent",
+            "xero_connection_id": self.connection.id,
+            "xero_id": export.xero_id,
+            "xero_tenant_id": export.tenant_id,
+            "xero_number": export.xero_number,
+            "xero_status": export.xero_status,
+            "xero_url": export.xero_url,
+            "xero_payload_hash": export.version,
+            "xero_attached": True,
+            "xero_allocated": False,
+            **values,
+        }
+        self.env.flush_all()
+        self.env.cr.execute("DELETE FROM xero_move_export WHERE id = %s", [export.id])
+        self._old(move, **old)
+        self.env.invalidate_all()
+
+    def _upgrade(self, installed):
+        """Update from version `installed` as Odoo does: the post- scripts of every later
+        version, versions in order, each version's scripts in the order of their file names."""
+        for version in sorted(os.listdir(MIGRATIONS), key=parse_version):
+            if parse_version(version) <= parse_version(installed):
+                continue
+            for path in sorted(glob.glob(os.path.join(MIGRATIONS, version, "post-*.py"))):
+                name = f"account_xero_export/migrations/{version}/{os.path.basename(path)}"
+                self.env.flush_all()
+                load_script(name, "account_xero_export").migrate(self.env.cr, installed)
+                self.env.invalidate_all()
 
     def test_sent_changed_and_failed_documents_carry_over(self):
         sent, changed, failed, untouched = (self.make_move(ref=f"MIG-{n}") for n in range(4))
@@ -192,11 +229,101 @@ class TestMigration(XeroSendCase):
         )
         cr.execute("DELETE FROM xero_tracking_option")
         self.env.invalidate_all()
-        here = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations", "18.0.1.2.0")
-        for path in sorted(glob.glob(os.path.join(here, "post-*.py"))):
-            name = f"account_xero_export/migrations/18.0.1.2.0/{os.path.basename(path)}"
-            load_script(name, "account_xero_export").migrate(cr, "18.0.1.1.0")
-            self.env.invalidate_all()
+        self._upgrade("18.0.1.1.0")
 
         _wizard, review = self.review(bill)
         self.assertEqual(review[bill], ("skip", "Already in Xero, unchanged."))
+
+    def test_a_file_18_0_1_0_0_did_not_attach_is_attached_after_the_upgrade(self):
+        """18.0.1.0.0 left "Sent, but the file was not attached" on a document (xero_attached
+        false) and never tried again. A file still to attach is now a step of the export record,
+        which the queue retries until done: the upgrade carries it over, and queues it."""
+        bill = self.scan(self.make_move(ref="MIG-FILE"), "bondi-9001.pdf")
+        attached = self.scan(self.make_move(ref="MIG-DONE"), "bondi-9000.pdf")
+        self.send(bill | attached)  # send_attachments is off: in Xero without their files
+        self.env.flush_all()
+        self.env.cr.execute(ADD_OLD_COLUMNS)
+        self._sent_by_18_0_1_0_0(
+            bill,
+            xero_attached=False,
+            xero_warning="Sent, but the file was not attached: Xero could not be reached.",
+        )
+        self._sent_by_18_0_1_0_0(attached)
+        self.connection.send_attachments = True
+        self._upgrade("18.0.1.0.0")
+
+        export = bill.xero_export_id
+        self.assertEqual(bill.xero_state, "sent")
+        self.assertTrue(export.attachment_pending and export.queued and export.queued_steps_only)
+        self.assertEqual(export.queued_by_id.id, SUPERUSER_ID, "18.0.1.0.0 kept no sender")
+        self.assertFalse(
+            attached.xero_export_id.attachment_pending or attached.xero_export_id.queued
+        )
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(
+            [(a["document_id"], a["FileName"]) for a in self.xero_documents("attachments")],
+            [(bill.xero_id, "bondi-9001.pdf")],
+        )
+        self.assertFalse(export.attachment_pending or export.queued)
+
+    def test_a_credit_note_18_0_1_0_0_did_not_allocate_is_allocated_after_the_upgrade(self):
+        """The 18.0.1.1.0 migration marked such a credit note's allocation pending but left it
+        out of the queue: nothing allocated it, and Retry Failed does not offer it (it is sent)."""
+        self.connection.invoice_status = "AUTHORISED"
+        bill = self.make_move(ref="MIG-BILL")
+        refund = self.reverse(bill, "Broken bottles")
+        refund.action_post()
+        # The credit note reached Xero before its bill: not allocated, as 18.0.1.0.0 left it.
+        self.send(refund, "credit_note")
+        self.send(bill)
+        self.env.flush_all()
+        self.env.cr.execute(ADD_OLD_COLUMNS)
+        self._sent_by_18_0_1_0_0(bill)
+        self._sent_by_18_0_1_0_0(
+            refund,
+            xero_warning=f"Sent, but not allocated to {bill.name}: Xero could not be reached.",
+        )
+        self._upgrade("18.0.1.0.0")
+
+        export = refund.xero_export_id
+        self.assertTrue(export.allocation_pending and export.queued)
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(float(self.xero_document(bill)["AmountCredited"]), refund.amount_total)
+        self.assertFalse(export.allocation_pending or export.queued)
+
+    def test_a_file_left_pending_before_the_queue_is_attached_after_the_upgrade(self):
+        """A database on 18.0.1.2.0 from before the background queue (which came with no new
+        version) has documents whose file failed to attach: pending, and in no queue, which
+        takes only what is queued. The update to 18.0.1.3.0 queues them, as whoever sent them."""
+        self.connection.send_attachments = True
+        bill = self.scan(self.make_move(ref="PRE-QUEUE"), "bondi-9002.pdf")
+        self.sandbox_control(
+            "faults", status={"code": 503, "count": 2, "path_prefix": "/api.xro/2.0/Invoices/"}
+        )
+        self.send(bill)
+        self.sandbox_control("faults", clear=True)
+        export = bill.xero_export_id
+        self.assertTrue(export.attachment_pending)
+        # As 18.0.1.2.0 before the queue left it: its file pending, out of any queue.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE xero_move_export SET queued = false, queued_by_id = NULL, "
+            "next_try_at = NULL, waiting_reason = NULL, queued_steps_only = false WHERE id = %s",
+            [export.id],
+        )
+        self.env.invalidate_all()
+        self.run_queue()
+        self.assertFalse(self.xero_documents("attachments"), "nothing takes it by itself")
+        self._upgrade("18.0.1.2.0")
+
+        self.assertTrue(export.queued and export.queued_steps_only)
+        self.assertEqual(export.queued_by_id, self.clerk, "the user who sent it")
+        self.run_queue()
+        self.env.invalidate_all()
+        self.assertEqual(
+            [(a["document_id"], a["FileName"]) for a in self.xero_documents("attachments")],
+            [(bill.xero_id, "bondi-9002.pdf")],
+        )
+        self.assertFalse(export.attachment_pending or export.queued)

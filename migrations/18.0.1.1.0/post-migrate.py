@@ -2,7 +2,9 @@
 
 Every document sent or failed before gets one export record for the organisation it went to (its
 connection's, when it never reached Xero), then the old columns of account_move are dropped. The
-stored xero_state keeps its values: they mean the same.
+stored xero_state keeps its values: they mean the same. A file 18.0.1.0.0 did not attach and an
+allocation it did not make are steps still to do on the export record, which the queue takes
+(18.0.1.3.0).
 """
 
 from odoo.tools import SQL
@@ -44,7 +46,9 @@ def migrate(cr, version):
                m.xero_state = 'changed',
                m.xero_id, m.xero_number, m.xero_status, m.xero_url, m.xero_last_sent,
                m.xero_error, m.xero_error_details, m.xero_warning, m.xero_payload_hash,
-               false, m.move_type IN ('in_refund', 'out_refund') AND m.xero_id IS NOT NULL
+               m.xero_id IS NOT NULL AND NOT COALESCE(m.xero_attached, false)
+                   AND c.send_attachments,
+               m.move_type IN ('in_refund', 'out_refund') AND m.xero_id IS NOT NULL
                    AND NOT COALESCE(m.xero_allocated, false) AND m.reversed_entry_id IS NOT NULL,
                1, now() AT TIME ZONE 'UTC', 1, now() AT TIME ZONE 'UTC'
           FROM account_move m
