@@ -35,40 +35,36 @@ class XeroConnectController(http.Controller):
     """The two ends of "Start Xero Session": off to Xero, and back from it."""
 
     @http.route("/xero/connect/start", type="http", auth="user", methods=["GET", "POST"])
-    def start(self, connection_id=None, send_action=None, move_ids=None, return_url=None, **kwargs):
+    def start(self, connection_id=None, send_wizard=None, return_url=None, **kwargs):
         """GET, from a link the Start Xero Session button signed for this user (see
         xero.connection.action_start_session), shows a page that posts itself here with Odoo's
         CSRF token; only that POST records an authorisation and goes to Xero, so a link, an
         image or a page elsewhere cannot. The page the user came from (GET's referrer) is where
-        the setup opens afterwards."""
-        send_action = send_action or None
+        the setup opens afterwards; the send dialog `send_wizard`, when the session was started
+        from one, is the selection sent after it."""
         try:
             connection = request.env["xero.connection"].browse(int(connection_id or 0)).exists()
             if not connection:
                 raise UserError(_("This Xero connection does not exist."))
             connection.check_access("write")
-            if send_action not in (None, "invoice", "credit_note", "retry") or not re.fullmatch(
-                r"[0-9,]*", move_ids or ""
-            ):
+            if not re.fullmatch(r"[0-9]*", send_wizard or ""):
                 raise UserError(_("This link to start a Xero session is damaged."))
             if request.httprequest.method == "GET":
-                connection._check_start_link(
-                    {"send_action": send_action, "move_ids": move_ids, **kwargs}
-                )
+                connection._check_start_link({"send_wizard": send_wizard, **kwargs})
                 return request.render(
                     "account_xero_export.xero_connect_start",
                     {
                         "connection_id": connection.id,
-                        "send_action": send_action or "",
-                        "move_ids": move_ids or "",
+                        "send_wizard": send_wizard or "",
                         "return_url": _web_client_page(request.httprequest.referrer) or "",
                     },
                 )
             url = request.env["xero.oauth.state"]._begin(
                 connection,
                 request.session.sid,
-                send_action,
-                move_ids,
+                send_wizard=request.env["xero.send.wizard"].browse(int(send_wizard))
+                if send_wizard
+                else None,
                 return_url=_web_client_page(return_url),
             )
         except (AccessError, UserError, ValueError) as exc:

@@ -426,9 +426,10 @@ class XeroConnection(models.Model):
     def _for_company(self, company):
         return self.search([("company_id", "=", company.id)], limit=1)
 
-    def action_start_session(self, send_action=None, move_ids=()):
+    def action_start_session(self, send_wizard=None):
         """Off to Xero (the start route), then back to this connection's setup, or to the send
-        of `move_ids` with `send_action` that needed the session."""
+        dialog `send_wizard` that needed the session, with its selection. The link names that
+        dialog, not its documents: a selection of thousands would make a URL no server takes."""
         self.ensure_one()
         self.check_access("write")
         if not self._app_client_id():
@@ -442,15 +443,13 @@ class XeroConnection(models.Model):
             )
         self._cipher()  # fail here, before the user goes to Xero, when no key is configured
         query = {"connection_id": self.id}
-        if send_action:
-            query["send_action"] = send_action
-        if move_ids:
-            query["move_ids"] = ",".join(map(str, move_ids))
+        if send_wizard:
+            query["send_wizard"] = send_wizard.id
         query["until"] = int(time.time()) + START_LINK_SECONDS
         query["signature"] = self._start_signature(query)
         return {
             "type": "ir.actions.act_url",
-            "url": f"/xero/connect/start?{urlencode(query, safe=',')}",
+            "url": f"/xero/connect/start?{urlencode(query)}",
             "target": "self",
         }
 
@@ -459,8 +458,7 @@ class XeroConnection(models.Model):
         start route takes no link Odoo did not make for them, so that a link or a page elsewhere
         cannot send them to Xero's consent."""
         message = "|".join(
-            str(query.get(name) or "")
-            for name in ("connection_id", "send_action", "move_ids", "until")
+            str(query.get(name) or "") for name in ("connection_id", "send_wizard", "until")
         )
         return signed(self.env(su=True), "account_xero_export.start", f"{message}|{self.env.uid}")
 

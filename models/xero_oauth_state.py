@@ -39,12 +39,18 @@ class XeroOAuthState(models.Model):
     return_url = fields.Char()
 
     @api.model
-    def _begin(
-        self, connection, session_id, return_action=None, return_move_ids=None, return_url=None
-    ):
+    def _begin(self, connection, session_id, send_wizard=None, return_url=None):
         """Record a new authorisation for `connection` and return the URL to send the user to.
-        `return_url` is the page the user comes back to, `return_action` and `return_move_ids`
-        the send that waits for the connection."""
+        `return_url` is the page the user comes back to, `send_wizard` the send dialog that
+        waits for the connection: its selection is sent after it."""
+        # Only the user's own dialog (its record rule): no one sends another's selection.
+        if send_wizard and not send_wizard.exists()._filtered_access("read"):
+            raise UserError(
+                _(
+                    "The send dialog this Xero session was started from is closed, or was not "
+                    "opened by you: select the documents and send them to Xero again."
+                )
+            )
         request = connection._authorization_request()
         self.sudo().create(
             {
@@ -54,8 +60,10 @@ class XeroOAuthState(models.Model):
                 "connection_id": connection.id,
                 "user_id": self.env.uid,
                 "expires_at": fields.Datetime.now() + STATE_LIFETIME,
-                "return_action": return_action,
-                "return_move_ids": return_move_ids,
+                "return_action": send_wizard.action if send_wizard else False,
+                "return_move_ids": ",".join(map(str, send_wizard.move_ids.ids))
+                if send_wizard
+                else False,
                 "return_url": return_url,
             }
         )

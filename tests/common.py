@@ -128,10 +128,11 @@ def start_query(connection):
     return urlsplit(connection.action_start_session()["url"]).query
 
 
-def start_session(case, query, referrer=None):
+def start_session(case, query, referrer=None, forged=None):
     """Start Xero Session as the browser does, from the page `referrer`: GET
     /xero/connect/start?`query` shows a page whose form posts itself with Odoo's CSRF token;
-    returns the answer to that POST (not followed)."""
+    returns the answer to that POST (not followed), with the form's fields `forged` ({name:
+    value}) changed first, as a user may."""
     page = case.url_open(
         f"/xero/connect/start?{query}",
         allow_redirects=False,
@@ -140,7 +141,9 @@ def start_session(case, query, referrer=None):
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
     if not fields:
         return page  # an error page: nothing to post
-    return case.url_open("/xero/connect/start", data=fields, allow_redirects=False)
+    return case.url_open(
+        "/xero/connect/start", data={**fields, **(forged or {})}, allow_redirects=False
+    )
 
 
 class SandboxSignIn:

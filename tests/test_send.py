@@ -1,6 +1,6 @@
 from datetime import timedelta
 from unittest.mock import patch
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import requests
 from freezegun import freeze_time
@@ -16,7 +16,7 @@ from ..models.xero_move_export import SETTLE_AFTER
 from ..xero import XeroError, XeroTransientError
 from ..xero.client import XeroClient
 from ..xero_sandbox import seed
-from .common import SANDBOX_TIMEOUT, XeroSandboxMixin, start_session
+from .common import SANDBOX_TIMEOUT, SandboxSignIn, XeroSandboxMixin, start_session
 
 
 class XeroSendCase(XeroSandboxMixin, AccountTestInvoicingHttpCommon):
@@ -1128,12 +1128,13 @@ class TestSendMore(XeroSendCase):
         wizard = self.env["xero.send.wizard"].browse(bill.action_retry_xero_failed()["res_id"])
         self.assertEqual(wizard.step, "connect")
         url = urlsplit(wizard.action_start_session()["url"])
-        self.assertIn("send_action=retry", url.query)
         # The company's accounting manager (whose password is the login) follows it.
         self.authenticate(self.env.user.login, self.env.user.login)
         response = start_session(self, url.query)
         self.assertEqual(response.status_code, 303, response.text)
         self.assertTrue(response.headers["Location"].startswith(self.sandbox.url))
+        state = self.env["xero.oauth.state"].sudo().search([], order="id desc", limit=1)
+        self.assertEqual((state.return_action, state.return_move_ids), ("retry", str(bill.id)))
 
     def test_a_disconnect_during_a_send_stays_and_the_file_goes_once_connected_again(self):
         """A manager disconnects while a clerk's send is between Xero's answer and the bill's
@@ -1186,28 +1187,50 @@ class TestSendMore(XeroSendCase):
         self.assertEqual(len(self.xero_documents()), 2)
 
     def test_not_connected_offers_to_start_a_session_and_comes_back(self):
+        """Start Xero Session from the send dialog, Xero's consent, Integrate: the same
+        selection is reviewed again. The link names the dialog, not its documents: a "select
+        all" of thousands (the background queue's very use) would make a URL no server takes
+        (Odoo's own drops a request line over 64 KiB, nginx's default refuses one over 8 KiB)."""
         self.connection.state = "reauth"
         bills = self.make_move() | self.make_move(ref="X")
         wizard, _review = self.review(bills, user=self.env.user)
         self.assertEqual(wizard.step, "connect")
         self.assertTrue(wizard.needs_reauth)
-        action = wizard.action_start_session()
-        self.assertIn(f"move_ids={bills[0].id},{bills[1].id}", action["url"])
-        self.assertIn("send_action=invoice", action["url"])
-        setup = self.env["xero.setup.wizard"].create(
-            {
-                "connection_id": self.connection.id,
-                "step": "accounts",
-                "return_action": "invoice",
-                "return_move_ids": ",".join(map(str, bills.ids)),
-            }
+        query = urlsplit(wizard.action_start_session()["url"]).query
+        self.assertEqual(
+            set(parse_qs(query)), {"connection_id", "send_wizard", "until", "signature"}
         )
+        self.authenticate(self.env.user.login, self.env.user.login)
+        response = start_session(self, query)
+        self.assertEqual(response.status_code, 303, response.text)
+        callback = urlsplit(SandboxSignIn(response.headers["Location"]).consent())
+        back = self.url_open(f"{callback.path}?{callback.query}", allow_redirects=False)
+        self.assertEqual(back.status_code, 303, back.text)
+        setup = self.env["xero.setup.wizard"].search([], order="id desc", limit=1)
         done = setup.action_integrate()
         self.assertEqual(done["tag"], "display_notification")
         again = self.env["xero.send.wizard"].browse(done["params"]["next"]["res_id"])
         self.assertEqual(again.move_ids, bills)
         self.assertEqual(again.step, "review")
         self.assertEqual(again.create_count, 2)
+
+    def test_a_session_never_comes_back_to_another_users_selection(self):
+        """A manager posts the start form with another user's send dialog in place of theirs:
+        refused, nothing recorded."""
+        self.connection.state = "reauth"
+        bill = self.make_move()
+        theirs, _review = self.review(bill, user=self.env.user)
+        other = self.company_user("xero_other_manager", "account.group_account_manager")
+        mine, _review = self.review(bill, user=other)
+        self.authenticate(other.login, other.login)
+        response = start_session(
+            self,
+            urlsplit(mine.action_start_session()["url"]).query,
+            forged={"send_wizard": str(theirs.id)},
+        )
+        self.assertEqual(response.status_code, 400, response.text)
+        self.assertIn("not opened by you", response.text)
+        self.assertFalse(self.env["xero.oauth.state"].sudo().search([("user_id", "=", other.id)]))
 
     def test_fix_mappings_from_the_review_comes_back_to_it(self):
         unmapped = self.make_tax(

@@ -190,7 +190,7 @@ class XeroSendWizard(models.TransientModel):
         connection = self.connection_id or self.env["xero.connection"].create(
             {"company_id": self.company_id.id}
         )
-        return connection.action_start_session(self.action, self.move_ids.ids)
+        return connection.action_start_session(self)
 
     def action_open_progress(self):
         """Where the queued documents stand: sent, failed, waiting and why."""
