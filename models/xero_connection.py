@@ -1153,7 +1153,7 @@ class SendingSetup:
             fix = _("map it to a rate of the same percentage")
             return self.connection._xero_setup_problem(problem, fix), None
         for part in tax.flatten_taxes_hierarchy().filtered("amount"):
-            claimed = _partly_claimed(part)
+            claimed = self.partly_claimed(part)
             if claimed is not None:
                 # Out of _(): babel's extraction evaluates the strings in its parentheses.
                 percent = f"{claimed:g}%"
@@ -1168,6 +1168,24 @@ class SendingSetup:
                     rate=rate.display_name,
                 ), None
         return None, rate
+
+    def partly_claimed(self, tax):
+        """The part of `tax` (in %) its distribution puts on tax accounts when that is not all of
+        it (invoices', else refunds'), or None. Odoo books a distribution line without account to
+        the account of the taxed line: a tax partly creditable, such as GST on a phone line half
+        private, is claimed in part, where Xero claims all of a rate's tax. Its tax lines read in
+        one query."""
+        lines = self.env["account.tax.repartition.line"].search_fetch(
+            [("tax_id", "=", tax.id), ("repartition_type", "=", "tax")],
+            ["document_type", "account_id", "factor_percent"],
+        )
+        for document_type in ("invoice", "refund"):
+            parts = lines.filtered(lambda line, t=document_type: line.document_type == t)
+            claimed = sum(parts.filtered("account_id").mapped("factor_percent"))
+            unclaimed = any(line.factor_percent for line in parts if not line.account_id)
+            if unclaimed or float_compare(claimed, 100, precision_digits=4):
+                return claimed
+        return None
 
     def tracking_for(self, line):
         """(problem, tracking): the Xero tracking options of an invoice line, from the mapped
@@ -1210,20 +1228,6 @@ class SendingSetup:
         return None, [
             {"Name": category, "Option": chosen.pop()} for category, chosen in options.items()
         ]
-
-
-def _partly_claimed(tax):
-    """The part of `tax` (in %) its distribution puts on tax accounts when that is not all of it
-    (invoices', else refunds'), or None. Odoo books a distribution line without account to the
-    account of the taxed line: a tax partly creditable, such as GST on a phone line half
-    private, is claimed in part, where Xero claims all of a rate's tax."""
-    for distribution in (tax.invoice_repartition_line_ids, tax.refund_repartition_line_ids):
-        lines = distribution.filtered(lambda line: line.repartition_type == "tax")
-        claimed = sum(lines.filtered("account_id").mapped("factor_percent"))
-        unclaimed = any(line.factor_percent for line in lines if not line.account_id)
-        if unclaimed or float_compare(claimed, 100, precision_digits=4):
-            return claimed
-    return None
 
 
 def _undecryptable(companies):
