@@ -332,11 +332,10 @@ class XeroMoveExport(models.Model):
             common.update(error=False, error_details=False, needs_fix=False)
         # What a transition and the documents' Xero state read of these records, and nothing
         # else of their thirty columns: a transaction of its own reads them afresh.
-        self.fetch(MOVE_STATE_FIELDS)
+        self._read_move_states()
         # Written where it changes only: each write of it recomputes (and rewrites) the Xero
         # state of the documents. What all have in common is written once for all.
         changing = self.filtered(lambda export: export.state != state)
-        (self - changing)._read_move_states()
         changing.write({"state": state, **common})
         if common:
             (self - changing).write(common)
@@ -422,11 +421,35 @@ class XeroMoveExport(models.Model):
 
     def _read_move_states(self, fnames=()):
         """Read these exports (what their documents' Xero state reads of them, and `fnames`)
-        and their documents' Xero state, before a write that leaves it as it is (a step of a
-        document sent: its queue, its file): the ORM writes a stored computed value it does
-        not hold, and the document's write date with it, even when it is unchanged."""
-        self.fetch([*MOVE_STATE_FIELDS, *fnames])
-        self.move_id.fetch(["xero_state"])
+        and their documents' Xero state, in one query, before a write that may leave that state
+        as it is (a step of a document sent: its queue, its file): the ORM writes a stored
+        computed value it does not hold, and the document's write date with it, even when it is
+        unchanged."""
+        fields_ = [self._fields[name] for name in (*MOVE_STATE_FIELDS, *fnames)]
+        self.flush_model([field.name for field in fields_])
+        self.env["account.move"].flush_model(["xero_state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT e.id, m.id, m.xero_state, %s
+                  FROM xero_move_export e JOIN account_move m ON m.id = e.move_id
+                 WHERE e.id = ANY(%s)
+                """,
+                SQL(", ").join(SQL.identifier("e", field.name) for field in fields_),
+                self.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return
+        # Into the cache, as a fetch of each model would put them.
+        cache = self.env.cache
+        exports = self.browse([row[0] for row in rows])
+        moves = self.env["account.move"].browse([row[1] for row in rows])
+        cache.update(moves, moves._fields["xero_state"], [row[2] for row in rows])
+        for index, field in enumerate(fields_, 3):
+            values = [field.convert_to_cache(row[index], exports) for row in rows]
+            cache.update(exports, field, values)
 
     # ------------------------------------------------------------------ the background queue
 
