@@ -51,14 +51,12 @@ PASSING = (XeroRateLimitError, XeroTransientError, XeroAuthenticationError)
 # or until a manager connects again: a run asks Xero nothing more after one (a refused refresh
 # token would be sent to Xero again for each file), and waiting for one is no failed try.
 HOLDING = (XeroRateLimitError, XeroAuthenticationError)
-# The send wizard's choice for documents already in Xero: keep the status they have there.
-# Statuses Xero does not take an approved document back to: from AUTHORISED, Xero's only status
-# change is to VOIDED (its support's list in waynerobinson/xeroizer#48; otherwise "Invoice not of
-# valid status for modification", XeroAPI/Xero-NetStandard#79). An approved document keeps
-# AUTHORISED when it is updated (XeroAPI/Xero-Net#339).
-NOT_FROM_APPROVED = ("DRAFT", "SUBMITTED")
-# Statuses of a document not approved yet, to which Xero allocates no credit.
-NOT_APPROVED_YET = ("DRAFT", "SUBMITTED")
+# The statuses before approval. Xero does not take an approved document back to them: from
+# AUTHORISED, Xero's only status change is to VOIDED (its support's list in
+# waynerobinson/xeroizer#48; otherwise "Invoice not of valid status for modification",
+# XeroAPI/Xero-NetStandard#79). An approved document keeps AUTHORISED when it is updated
+# (XeroAPI/Xero-Net#339). And Xero allocates no credit to a document in one of them.
+NOT_APPROVED = ("DRAFT", "SUBMITTED")
 # Xero's words for a contact name taken by another contact.
 NAME_TAKEN = re.compile(r"already assigned to another contact", re.IGNORECASE)
 
@@ -840,7 +838,7 @@ class _Run:
                 amount=applied,
             )
         wanted = self.status_for(document)
-        if wanted in NOT_FROM_APPROVED:
+        if wanted in NOT_APPROVED:
             labels = dict(
                 self.connection._fields["invoice_status"]._description_selection(
                     self.connection.env
@@ -1101,7 +1099,7 @@ class _Run:
             try:
                 self.check_held()
                 current = client.get_invoices(self.connection.tenant_id, [invoice_id])[0]
-                if current["Status"] in NOT_APPROVED_YET:
+                if current["Status"] in NOT_APPROVED:
                     # Xero allocates to approved documents only. Not queued: a draft may stay
                     # one for weeks, and asking Xero every few minutes would spend its limits;
                     # the next send of either document tries again (see queue_allocations).
