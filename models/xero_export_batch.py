@@ -10,7 +10,7 @@ from urllib.parse import quote_plus
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL, format_datetime, groupby
 
 from ..xero import (
     XeroAuthenticationError,
@@ -331,7 +331,9 @@ class _Run:
         # Documents whose request Xero answered without storing anything (refused, limited,
         # never reached): their attempt is settled, and they are not looked up in Xero.
         self.unsent = set()
-        self.file_values = None  # see file_to_follow
+        self.follow_values = {}  # see steps_to_follow
+        # Export records a step put back in the queue to try again later (see _step_failure).
+        self.retrying = set()
 
     def version(self, move):
         """`move`'s version, as its review made it."""
@@ -632,6 +634,9 @@ class _Run:
             claim["xero_id"] = document[ID_FIELDS[claim["attempt"]["kind"]]]
             claim["version"] = claim["attempt"]["version"]
             claim["status"] = document.get("Status")
+            # As _link records them.
+            claim["attachment_pending"] = bool(self.connection.send_attachments)
+            claim["allocation_pending"] = bool(move.reversed_entry_id)
             if unchanged:
                 claim.update(done=True, sent=True)
                 self.log(
@@ -665,26 +670,43 @@ class _Run:
         for move in moves:
             claim = self.claims[move.id]
             claim["sent"] = True
-            # A file to attach still, in this run: it stays in the queue, should the worker
-            # die before it goes.
+            # A file to attach still, or an allocation to make, in this run: it stays in the
+            # queue, should the worker die before they go.
+            file = claim["attachment_pending"] and self.connection.send_attachments
             values[move.id] = (
-                self.file_to_follow()
-                if claim["attachment_pending"] and self.connection.send_attachments
-                else dict(UNQUEUED)
+                self.steps_to_follow(file) if file or self.allocating(move) else dict(UNQUEUED)
             )
         self.transition("sent", values, {move.id: ("skipped", message, None) for move in moves})
 
     def unqueued(self):
-        """Out of the queue. A send from the dialog queues a document for its file only (see
-        file_to_follow): done, it forgets its sender, who queued nothing to be told of."""
+        """Out of the queue. A send from the dialog queues a document for its file and allocation
+        only (see steps_to_follow): done, it forgets its sender, who queued nothing to be told
+        of."""
         return UNQUEUED if self.background else {**UNQUEUED, "queued_by_id": False}
 
-    def file_to_follow(self):
-        """The queue values of a document whose file is still to attach (see
-        xero.move.export._file_to_follow), made once for the run."""
-        if self.file_values is None:
-            self.file_values = self.Export._file_to_follow(self.model.env.uid)
-        return dict(self.file_values)
+    def steps_to_follow(self, file=True):
+        """The queue values of a document whose file is still to attach, or its allocation to
+        make (see xero.move.export._steps_to_follow), made once for the run."""
+        if file not in self.follow_values:
+            self.follow_values[file] = self.Export._steps_to_follow(self.model.env.uid, file)
+        return dict(self.follow_values[file])
+
+    def allocating(self, move):
+        """Whether this run allocates the credit note `move` after its send (see allocate): it
+        stays in the queue until then. Xero allocates approved credit notes only."""
+        claim = self.claims[move.id]
+        return bool(
+            claim.get("allocation_pending")
+            and claim.get("status") == "AUTHORISED"
+            and move.reversed_entry_id
+        )
+
+    def steps_ended(self, move):
+        """The queue values of `move` once this run's steps for it are over: out of the queue,
+        unless a step put it back there to try again."""
+        if self.claims[move.id]["export"] in self.retrying:
+            return {}
+        return self.unqueued()
 
     def resolve_contacts(self, going):
         """Give each document's contact its Xero ContactID: kept from an earlier send, else
@@ -972,6 +994,12 @@ class _Run:
             claim = self.claims[move.id]
             xero_id = element[ID_FIELDS[kind]]
             created = not claim["xero_id"]
+            if created:
+                claim.update(
+                    attachment_pending=bool(self.connection.send_attachments),
+                    allocation_pending=bool(move.reversed_entry_id),
+                )
+            claim.update(xero_id=xero_id, status=element.get("Status"), sent=True)
             number = element.get(NUMBER_FIELDS[kind]) or False
             warning = "\n".join(filter(None, [*warnings, _xero_warnings(element)]))
             sent[move.id] = {
@@ -984,11 +1012,14 @@ class _Run:
             }
             if created:
                 sent[move.id].update(
-                    attachment_pending=bool(self.connection.send_attachments),
-                    allocation_pending=bool(move.reversed_entry_id),
+                    attachment_pending=claim["attachment_pending"],
+                    allocation_pending=claim["allocation_pending"],
                 )
-                if self.connection.send_attachments:
-                    sent[move.id].update(self.file_to_follow())
+            # Its file and allocation follow in this run; should the worker die before they
+            # go, the queue does them.
+            file = created and claim["attachment_pending"]
+            if file or self.allocating(move):
+                sent[move.id].update(self.steps_to_follow(file))
             results[move.id] = ("created" if created else "updated", warning, xero_id)
             notes[move.id] = note % {
                 "what": what[created],
@@ -996,7 +1027,6 @@ class _Run:
                 "number": number or xero_id,
                 "status": element.get("Status"),
             }
-            claim.update(xero_id=xero_id, status=element.get("Status"), sent=True)
         if sent:
             # Written once for all: each value written costs the ORM as much for one record as
             # for the whole request's.
@@ -1021,7 +1051,7 @@ class _Run:
             return
         client = self.client
         step = _("Sent; the file is not attached yet: %(error)s", error="")
-        attached, failures = [], []
+        attached, failures = [], []  # moves, failures (see _step_failure)
         # Their files read for them all; on its own, the first file would read every column of
         # the documents (a hundred), for this one.
         self.env["account.move"].concat(*pending).fetch(["message_main_attachment_id"])
@@ -1043,11 +1073,15 @@ class _Run:
                             )
                         except XeroError as exc:
                             message = _("Sent; the file is not attached yet: %(error)s", error=exc)
-                            failures.append(self._step_failure(pending[index:], message, exc))
+                            failures.append(
+                                self._step_failure(
+                                    pending[index:], message, exc, then=self.allocating(move)
+                                )
+                            )
                             if isinstance(exc, HOLDING):
                                 break
                             continue
-                    attached.append(self.claims[move.id]["export"])
+                    attached.append(move)
         except HOLDING as exc:
             # Not even one call could be made: every file waits.
             message = _("Sent; the file is not attached yet: %(error)s", error=exc)
@@ -1055,8 +1089,14 @@ class _Run:
         finally:
 
             def work(env):
-                done = env["xero.move.export"].browse(attached)
-                done._step_done({"attachment_pending": False, **self.unqueued()}, step)
+                # Out of the queue, but those whose allocation follows (see allocate).
+                Export = env["xero.move.export"]
+                for allocating, moves in groupby(attached, key=self.allocating):
+                    values = {"attachment_pending": False}
+                    if not allocating:
+                        values.update(self.unqueued())
+                    done = Export.browse([self.claims[move.id]["export"] for move in moves])
+                    done._step_done(values, step)
                 self._record_step_failures(env, step, failures)
 
             if attached or failures:
@@ -1068,7 +1108,6 @@ class _Run:
         credit_notes = [move for move in moves if move.reversed_entry_id]
         pending = self._pending(credit_notes, "allocation_pending")
         for index, credit_note in enumerate(pending):
-            export_id = self.claims[credit_note.id]["export"]
             invoice = credit_note.reversed_entry_id
             step = _(
                 "Sent; not allocated to %(invoice)s yet: %(error)s", invoice=invoice.name, error=""
@@ -1086,7 +1125,7 @@ class _Run:
                 # Not yet: once the document it reverses is sent, it is queued for its
                 # allocation (see queue_allocations); meanwhile it says why it waits.
                 self._allocation_waits(
-                    export_id,
+                    credit_note,
                     step,
                     invoice,
                     _(
@@ -1104,7 +1143,7 @@ class _Run:
                     # one for weeks, and asking Xero every few minutes would spend its limits;
                     # the next send of either document tries again (see queue_allocations).
                     self._allocation_waits(
-                        export_id,
+                        credit_note,
                         step,
                         invoice,
                         _(
@@ -1118,7 +1157,7 @@ class _Run:
                     continue
                 if current["Status"] != "AUTHORISED" or not current.get("AmountDue"):
                     # Paid, voided or deleted, or nothing left due: nothing to allocate.
-                    self._done_allocating(export_id, step)
+                    self._done_allocating(credit_note, step)
                     continue
                 amount = min(
                     Decimal(str(current["AmountDue"])), Decimal(str(credit_note.amount_total))
@@ -1152,7 +1191,7 @@ class _Run:
                     break
                 continue
             self._done_allocating(
-                export_id,
+                credit_note,
                 step,
                 _(
                     "Allocated %(amount)s to %(invoice)s in Xero.",
@@ -1219,20 +1258,25 @@ class _Run:
         )
         return [move for move in moves if move.id in pending]
 
-    def _allocation_waits(self, export_id, step, invoice, reason):
-        """The credit note's allocation is left pending: its warning says why, and when it
-        goes."""
+    def _allocation_waits(self, credit_note, step, invoice, reason):
+        """The credit note's allocation is left pending, out of the queue: its warning says why,
+        and when it goes."""
         message = _(
             "Sent; not allocated to %(invoice)s yet: %(error)s", invoice=invoice.name, error=reason
         )
-        self.Export._committed(
-            lambda env: env["xero.move.export"].browse(export_id)._step_warning(step, message)
-        )
 
-    def _done_allocating(self, export_id, step, note=None):
         def work(env):
-            export = env["xero.move.export"].browse(export_id)
-            export._step_done({"allocation_pending": False}, step)
+            export = env["xero.move.export"].browse(self.claims[credit_note.id]["export"])
+            export._read_move_states(["warning"])
+            export.write(self.steps_ended(credit_note))
+            export._step_warning(step, message)
+
+        self.Export._committed(work)
+
+    def _done_allocating(self, credit_note, step, note=None):
+        def work(env):
+            export = env["xero.move.export"].browse(self.claims[credit_note.id]["export"])
+            export._step_done({"allocation_pending": False, **self.steps_ended(credit_note)}, step)
             if note:
                 export.move_id._message_log_batch(bodies={export.move_id.id: note})
 
@@ -1251,11 +1295,12 @@ class _Run:
         self.Export._committed(lambda env: self._record_step_failures(env, step, [failure]))
         return isinstance(error, HOLDING)
 
-    def _step_failure(self, moves, message, error):
+    def _step_failure(self, moves, message, error, then=False):
         """(export, message, {export: queue values}): a warning for the first of `moves`; when
         the error may pass, it (and, after an error that holds the run's calls, the rest of
-        `moves`) waits in the queue for that step only. Made once, outside the transaction that
-        records it (see _retry)."""
+        `moves`) waits in the queue for that step only. `then`: another step of the first one
+        follows in this run. Made once, outside the transaction that records it (see
+        _retry)."""
         held = isinstance(error, HOLDING)
         if held:
             self.stop = error
@@ -1263,9 +1308,10 @@ class _Run:
         # A refused authorisation's reason says who can end the wait.
         reason = self.model._plain(error) if isinstance(error, XeroAuthenticationError) else message
         export_id = self.claims[moves[0].id]["export"]
-        # Refused for good: out of the queue (a file waits there for its send, see
-        # xero.move.export._file_to_follow), its warning says what to do.
-        values = {} if later else {export_id: dict(UNQUEUED)}
+        # Refused for good: out of the queue once its steps are over (it waits there for them,
+        # see xero.move.export._steps_to_follow), its warning says what to do.
+        values = {} if later or then else {export_id: self.steps_ended(moves[0])}
+        self.retrying.update(self.claims[move.id]["export"] for move in later)
         values.update(
             {
                 self.claims[move.id]["export"]: dict(

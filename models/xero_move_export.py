@@ -57,6 +57,7 @@ CLAIM_FIELDS = [
     "attempts",
     "xero_status",
     "attachment_pending",
+    "allocation_pending",
 ]
 # Export records queued at once (the rest of the selection is not held meanwhile).
 QUEUE_CHUNK = 500
@@ -70,11 +71,11 @@ RECONNECT_WAIT = timedelta(hours=1)
 # another request (another selection than the first, whose Idempotency-Key differs) would make it
 # twice once Xero finishes the first.
 SETTLE_AFTER = timedelta(minutes=10)
-# A document sent with its file still to attach stays in the queue for it, due this long after:
-# the send attaches the file at once and takes it out of the queue, but a worker that dies before
-# (its process killed, out of time) leaves the file to the queue, rather than the document "sent"
-# for ever without it.
-FILE_SAFETY_WAIT = timedelta(minutes=15)
+# A document sent with its file still to attach, or its allocation to make, stays in the queue for
+# them, due this long after: the send does them at once and takes it out of the queue, but a worker
+# that dies before (its process killed, out of time) leaves them to the queue, rather than the
+# document "sent" for ever without them.
+STEP_SAFETY_WAIT = timedelta(minutes=15)
 # An export record out of the queue.
 UNQUEUED = {
     "queued": False,
@@ -176,7 +177,7 @@ class XeroMoveExport(models.Model):
         caller's own record of the send, made in the claim's transaction). A claim is a dict:
         export (id), previous (state before the claim: "uncertain" also for a claim left by a
         dead worker, and for an attempt no answer settled), xero_id, version, attempt, error,
-        tries, status, attachment_pending.
+        tries, status, attachment_pending, allocation_pending.
         Committed before it returns; the advisory locks are held by this transaction until it
         ends.
         """
@@ -219,6 +220,7 @@ class XeroMoveExport(models.Model):
                     "tries": export.attempts,
                     "status": export.xero_status,
                     "attachment_pending": export.attachment_pending,
+                    "allocation_pending": export.allocation_pending,
                 }
             claimed = {"claimed_by_id": self.env.uid, "claimed_at": fields.Datetime.now()}
             sending = exports.filtered(lambda export: export.move_id.id not in following)
@@ -402,14 +404,17 @@ class XeroMoveExport(models.Model):
                 export.warning = warning
 
     @api.model
-    def _file_to_follow(self, user_id):
-        """Queue values of a document whose file is still to attach, see FILE_SAFETY_WAIT."""
+    def _steps_to_follow(self, user_id, file=True):
+        """Queue values of a document whose file is still to attach (`file`), or else its
+        allocation to make, see STEP_SAFETY_WAIT."""
         return {
             "queued": True,
             "queued_steps_only": True,
             "queued_by_id": user_id,
-            "next_try_at": fields.Datetime.now() + FILE_SAFETY_WAIT,
-            "waiting_reason": _("Its file goes to Xero after it."),
+            "next_try_at": fields.Datetime.now() + STEP_SAFETY_WAIT,
+            "waiting_reason": _("Its file goes to Xero after it.")
+            if file
+            else _("Its allocation goes to Xero after it."),
             "update_status": KEEP_STATUS,
         }
 
@@ -952,6 +957,8 @@ class XeroMoveExport(models.Model):
         self.ensure_one()
         kind = self.attempt["kind"]
         xero_id = document[ID_FIELDS[kind]]
+        # Xero allocates approved credit notes only (see xero.export.batch's _Run.allocate).
+        allocating = bool(self.move_id.reversed_entry_id) and document.get("Status") == "AUTHORISED"
         self._transition(
             state,
             {
@@ -966,8 +973,10 @@ class XeroMoveExport(models.Model):
                 "attachment_pending": connection.send_attachments,
                 "allocation_pending": bool(self.move_id.reversed_entry_id),
                 **(
-                    self._file_to_follow(self.claimed_by_id.id or self.env.uid)
-                    if connection.send_attachments
+                    self._steps_to_follow(
+                        self.claimed_by_id.id or self.env.uid, connection.send_attachments
+                    )
+                    if connection.send_attachments or allocating
                     else {}
                 ),
             },

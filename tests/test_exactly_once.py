@@ -16,7 +16,7 @@ from freezegun import freeze_time
 import odoo
 from odoo import fields, sql_db
 
-from ..models.xero_move_export import FILE_SAFETY_WAIT, SETTLE_AFTER
+from ..models.xero_move_export import SETTLE_AFTER, STEP_SAFETY_WAIT
 from ..xero import XeroRateLimitError
 from ..xero.crypto import SecretCipher
 from ..xero_sandbox import seed
@@ -193,7 +193,7 @@ def test_worker_killed_while_attaching_files_then_the_queue_attaches_them(fresh)
     held = fresh.attachments()
     fresh.drain()
     assert fresh.attachments() == held, "not before the worker is surely gone"
-    with freeze_time(fields.Datetime.now() + FILE_SAFETY_WAIT + datetime.timedelta(seconds=1)):
+    with freeze_time(fields.Datetime.now() + STEP_SAFETY_WAIT + datetime.timedelta(seconds=1)):
         fresh.drain()
     assert sorted(a["FileName"] for a in fresh.attachments()) == [
         "KWA-1.pdf",
@@ -222,13 +222,55 @@ def test_worker_killed_while_a_file_that_waited_goes_then_the_queue_attaches_it(
     fresh.control("faults", hold={"when": "request", "path_prefix": INVOICES + "/"})
     fresh.kill_while_xero_holds("env['xero.move.export']._cron_send_queued()\nenv.cr.commit()\n")
     fresh.drain()
-    with freeze_time(fields.Datetime.now() + FILE_SAFETY_WAIT + datetime.timedelta(seconds=1)):
+    with freeze_time(fields.Datetime.now() + STEP_SAFETY_WAIT + datetime.timedelta(seconds=1)):
         fresh.drain()
     assert sorted(a["FileName"] for a in fresh.attachments()) == ["KLA-1.pdf", "KLA-2.pdf"]
     with fresh.env() as env:
         exports = env["xero.move.export"].search([("move_id", "in", bills)])
         assert not any(exports.mapped("attachment_pending"))
         assert not any(exports.mapped("queued"))
+
+
+@pytest.mark.parametrize("send_attachments", [False, True])
+def test_worker_killed_while_allocating_then_the_queue_allocates_once(fresh, send_attachments):
+    """The worker dies during a credit note's allocation, the credit notes recorded as sent (in
+    Xero, approved; their file, if any, done): each allocation waits in the queue as a file does,
+    and goes once the worker is surely gone, once."""
+    with fresh.env() as env:
+        connection = env["xero.connection"].browse(fresh.connection)
+        connection.invoice_status = "AUTHORISED"
+        connection.send_attachments = send_attachments
+    bills = fresh.bills("Killed While Allocating Co", 2, "KAL")
+    fresh.send(bills)
+    with fresh.env() as env:
+        reversals = [{"ref": f"KAL-{n}-CN", "invoice_date": "2026-11-03"} for n in (1, 2)]
+        refunds = env["account.move"].browse(bills)._reverse_moves(reversals)
+        refunds.action_post()
+        refund_ids = refunds.ids
+    # The credit notes go (PUT /CreditNotes has no slash after it); the first allocation is held.
+    fresh.control("faults", hold={"when": "request", "path_prefix": "/api.xro/2.0/CreditNotes/"})
+    fresh.kill_while_xero_holds(
+        f"moves = env['account.move'].with_user({fresh.clerk}).browse({refund_ids})\n"
+        f"wizard = env['xero.send.wizard'].with_user({fresh.clerk}).browse("
+        f"moves.action_send_to_xero_credit_note()['res_id'])\n"
+        f"wizard.action_send()\n"
+        f"env.cr.commit()\n"
+    )
+    with fresh.env() as env:
+        exports = env["xero.move.export"].search([("move_id", "in", refund_ids)])
+        assert exports.mapped("state") == ["sent", "sent"]
+        assert all(exports.mapped("allocation_pending")), "the worker died before recording"
+        assert all(exports.mapped("queued")), "each waits in the queue for its allocation"
+    fresh.drain()
+    with freeze_time(fields.Datetime.now() + STEP_SAFETY_WAIT + datetime.timedelta(seconds=1)):
+        fresh.drain()
+    credited = {i["InvoiceNumber"]: float(i["AmountCredited"]) for i in fresh.invoices()}
+    with fresh.env() as env:
+        totals = {move.ref: move.amount_total for move in env["account.move"].browse(bills)}
+        exports = env["xero.move.export"].search([("move_id", "in", refund_ids)])
+        assert not any(exports.mapped("allocation_pending")), exports.mapped("warning")
+        assert not any(exports.mapped("queued")), exports.mapped("waiting_reason")
+    assert credited == totals, "each credit note allocated, once"
 
 
 def test_worker_killed_before_recording_then_the_files_of_what_was_found_follow(fresh):
@@ -241,7 +283,7 @@ def test_worker_killed_before_recording_then_the_files_of_what_was_found_follow(
     with fresh.env() as env:
         env["xero.move.export"]._cron_resolve_uncertain()
     fresh.assert_exactly_once(bills, "KBF")
-    with freeze_time(fields.Datetime.now() + FILE_SAFETY_WAIT + datetime.timedelta(seconds=1)):
+    with freeze_time(fields.Datetime.now() + STEP_SAFETY_WAIT + datetime.timedelta(seconds=1)):
         fresh.drain()
     assert sorted(a["FileName"] for a in fresh.attachments()) == ["KBF-1.pdf", "KBF-2.pdf"]
 
