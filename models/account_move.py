@@ -240,12 +240,12 @@ class AccountMove(models.Model):
 
     def _xero_review(self, connection, action, with_data=True):
         """What sending `self` with `action` would do, document by document, before any call
-        to Xero: `{move: (verdict, reason, data, built)}` with verdict create, update, skip or
-        blocked, `data` the plain data for the payload of those that go and `built` what was
-        made of it: (payload, version, warnings), for the run that sends them (see
-        _Run.build_payloads). Both None without `with_data`: kept for a whole selection, they
-        would grow memory with it, and a verdict needs no version of a document Xero does not
-        have."""
+        to Xero: `{move: (verdict, reason, data, built)}` with verdict create, update, follow
+        (in Xero, unchanged, with its file or allocation still to do), skip or blocked, `data`
+        the plain data for the payload of those that go and `built` what was made of it:
+        (payload, version, warnings), for the run that sends them (see _Run.build_payloads).
+        Both None without `with_data`: kept for a whole selection, they would grow memory with
+        it, and a verdict needs no version of a document Xero does not have."""
         if not self:
             return {}
         Export = self.env["xero.move.export"]
@@ -463,9 +463,11 @@ class AccountMove(models.Model):
         uncertain = bool(export) and export._in_doubt()
         if export.xero_id:
             if export.version == version and not uncertain:
-                # Claimed all the same when its file or allocation is still to be done.
-                steps = export.attachment_pending or export.allocation_pending
-                return "skip", _("Already in Xero, unchanged."), *(goes if steps else (None, None))
+                steps = export._steps_left(connection)
+                if steps:
+                    # Claimed all the same: what follows its send goes.
+                    return "follow", steps, *goes
+                return "skip", _("Already in Xero, unchanged."), None, None
             return "update", _("Changed since sent: updated in Xero."), *goes
         if uncertain:
             return (

@@ -31,7 +31,14 @@ from ..xero.payloads import (
     wrapper_for,
 )
 from .account_move import SETTLED_STATUSES, XERO_TYPES
-from .xero_move_export import ID_FIELDS, KEEP_STATUS, NUMBER_FIELDS, RECONNECT_WAIT, UNQUEUED
+from .xero_move_export import (
+    ID_FIELDS,
+    KEEP_STATUS,
+    NUMBER_FIELDS,
+    RECONNECT_WAIT,
+    UNQUEUED,
+    steps_left,
+)
 from .xero_rate_limit import limit_name
 
 _logger = logging.getLogger(__name__)
@@ -656,7 +663,11 @@ class _Run:
             if self.claims[move.id]["xero_id"]
             and self.claims[move.id]["version"] == self.version(move)
         ]
-        self.sent_already(unchanged, _("Already in Xero, unchanged."))
+        follow = [move for move in unchanged if any(self.steps_left(move))]
+        self.sent_already(follow, _("Already in Xero: only its file or allocation was left."))
+        self.sent_already(
+            [move for move in unchanged if move not in follow], _("Already in Xero, unchanged.")
+        )
         for move, data in going.items():
             data["xero_id"] = self.claims[move.id]["xero_id"]
         return {move: data for move, data in going.items() if move not in unchanged}
@@ -668,14 +679,11 @@ class _Run:
             return
         values = {}
         for move in moves:
-            claim = self.claims[move.id]
-            claim["sent"] = True
+            self.claims[move.id]["sent"] = True
             # A file to attach still, or an allocation to make, in this run: it stays in the
             # queue, should the worker die before they go.
-            file = claim["attachment_pending"] and self.connection.send_attachments
-            values[move.id] = (
-                self.steps_to_follow(file) if file or self.allocating(move) else dict(UNQUEUED)
-            )
+            file, allocation = self.steps_left(move)
+            values[move.id] = self.steps_to_follow(file) if file or allocation else dict(UNQUEUED)
         self.transition("sent", values, {move.id: ("skipped", message, None) for move in moves})
 
     def unqueued(self):
@@ -691,14 +699,16 @@ class _Run:
             self.follow_values[file] = self.Export._steps_to_follow(self.model.env.uid, file)
         return dict(self.follow_values[file])
 
-    def allocating(self, move):
-        """Whether this run allocates the credit note `move` after its send (see allocate): it
-        stays in the queue until then. Xero allocates approved credit notes only."""
+    def steps_left(self, move):
+        """(file, allocation): whether this run still attaches `move`'s file and makes its
+        allocation after its send (see xero.move.export's steps_left): it stays in the queue
+        until they are done."""
         claim = self.claims[move.id]
-        return bool(
-            claim.get("allocation_pending")
-            and claim.get("status") == "AUTHORISED"
-            and move.reversed_entry_id
+        return steps_left(
+            self.connection,
+            claim.get("attachment_pending"),
+            claim.get("allocation_pending"),
+            claim.get("status"),
         )
 
     def steps_ended(self, move):
@@ -1017,8 +1027,8 @@ class _Run:
                 )
             # Its file and allocation follow in this run; should the worker die before they
             # go, the queue does them.
-            file = created and claim["attachment_pending"]
-            if file or self.allocating(move):
+            file, allocation = self.steps_left(move)
+            if file or allocation:
                 sent[move.id].update(self.steps_to_follow(file))
             results[move.id] = ("created" if created else "updated", warning, xero_id)
             notes[move.id] = note % {
@@ -1075,7 +1085,7 @@ class _Run:
                             message = _("Sent; the file is not attached yet: %(error)s", error=exc)
                             failures.append(
                                 self._step_failure(
-                                    pending[index:], message, exc, then=self.allocating(move)
+                                    pending[index:], message, exc, then=self.steps_left(move)[1]
                                 )
                             )
                             if isinstance(exc, HOLDING):
@@ -1091,7 +1101,7 @@ class _Run:
             def work(env):
                 # Out of the queue, but those whose allocation follows (see allocate).
                 Export = env["xero.move.export"]
-                for allocating, moves in groupby(attached, key=self.allocating):
+                for allocating, moves in groupby(attached, key=lambda m: self.steps_left(m)[1]):
                     values = {"attachment_pending": False}
                     if not allocating:
                         values.update(self.unqueued())

@@ -86,6 +86,16 @@ UNQUEUED = {
 }
 
 
+def steps_left(connection, attachment_pending, allocation_pending, status):
+    """(file, allocation): whether a send of a document in Xero still attaches its file (when
+    `connection` sends files) and makes its allocation (when the credit note is approved in
+    Xero: Xero allocates approved credit notes only)."""
+    return (
+        bool(attachment_pending and connection.send_attachments),
+        bool(allocation_pending and status == "AUTHORISED"),
+    )
+
+
 class XeroMoveExport(models.Model):
     _name = "xero.move.export"
     _description = "Document in Xero"
@@ -251,6 +261,21 @@ class XeroMoveExport(models.Model):
         return self.state in ("uncertain", "sending") or (
             self.state != "sent" and bool(self.attempt)
         )
+
+    def _steps_left(self, connection):
+        """What a send of this document, in Xero already, still does after it (a sentence for
+        its review, see steps_left), or None."""
+        self.ensure_one()
+        file, allocation = steps_left(
+            connection, self.attachment_pending, self.allocation_pending, self.xero_status
+        )
+        if file and allocation:
+            return _("Already in Xero, unchanged: its file and its allocation, still to do, go.")
+        if file:
+            return _("Already in Xero, unchanged: its file, not attached yet, goes.")
+        if allocation:
+            return _("Already in Xero, unchanged: its allocation, not made yet, goes.")
+        return None
 
     @api.model
     def _export_ids(self, connection, moves):
@@ -957,8 +982,12 @@ class XeroMoveExport(models.Model):
         self.ensure_one()
         kind = self.attempt["kind"]
         xero_id = document[ID_FIELDS[kind]]
-        # Xero allocates approved credit notes only (see xero.export.batch's _Run.allocate).
-        allocating = bool(self.move_id.reversed_entry_id) and document.get("Status") == "AUTHORISED"
+        file, allocation = steps_left(
+            connection,
+            True,
+            bool(self.move_id.reversed_entry_id),
+            document.get("Status"),
+        )
         self._transition(
             state,
             {
@@ -973,10 +1002,8 @@ class XeroMoveExport(models.Model):
                 "attachment_pending": connection.send_attachments,
                 "allocation_pending": bool(self.move_id.reversed_entry_id),
                 **(
-                    self._steps_to_follow(
-                        self.claimed_by_id.id or self.env.uid, connection.send_attachments
-                    )
-                    if connection.send_attachments or allocating
+                    self._steps_to_follow(self.claimed_by_id.id or self.env.uid, file)
+                    if file or allocation
                     else {}
                 ),
             },

@@ -899,6 +899,44 @@ class TestSendMore(XeroSendCase):
         self.assertFalse(export.attachment_pending)
         self.assertFalse(export.warning, "attached: nothing to warn of")
 
+    def test_a_file_refused_for_good_goes_when_its_bill_is_sent_again_alone(self):
+        """Xero refused a bill's file for a reason a retry does not cure: the bill is sent, its
+        warning says so, and it does not wait in the queue. Sent again alone (the file put
+        right), the review says its file goes, though the bill is unchanged, and Ok attaches
+        it; with the bill's file sent, a second send has nothing to do."""
+        self.connection.send_attachments = True
+        bill = self.make_move()
+        self.scan(bill, "bondi-8843.pdf", content=b"")  # a scan that went wrong: empty
+        self.send(bill)
+        self.env.invalidate_all()
+        export = bill.xero_export_id
+        self.assertEqual(bill.xero_state, "sent")
+        self.assertTrue(export.attachment_pending)
+        self.assertFalse(export.queued, "refused for good: it does not wait")
+        self.assertIn("content is empty", export.warning)
+        bill.message_main_attachment_id.raw = b"%PDF-1.4 scanned again"
+        wizard, review = self.review(bill)
+        self.assertEqual(review[bill][0], "follow", review[bill][1])
+        self.assertIn("its file", review[bill][1])
+        self.assertEqual(wizard.send_label, "Send 1 to Xero")
+        results = self.send(bill)
+        self.assertEqual(results[bill][0], "skipped", "nothing of the bill itself went")
+        self.env.invalidate_all()
+        attachments = requests.get(
+            f"{self.sandbox.url}/_sandbox/state",
+            params={"tenant_id": seed.AU_TENANT_ID},
+            timeout=SANDBOX_TIMEOUT,
+        ).json()["organisations"][0]["attachments"]
+        self.assertEqual(
+            [(a["document_id"], a["FileName"]) for a in attachments],
+            [(bill.xero_id, "bondi-8843.pdf")],
+        )
+        self.assertFalse(export.attachment_pending or export.queued or export.warning)
+        wizard, review = self.review(bill)
+        self.assertEqual(review[bill], ("skip", "Already in Xero, unchanged."))
+        with self.assertRaisesRegex(UserError, "Nothing to send"):
+            wizard.action_send()
+
     def test_credit_note_is_allocated_to_the_bill_it_reverses(self):
         self.connection.invoice_status = "AUTHORISED"
         bill = self.make_move()

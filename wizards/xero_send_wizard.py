@@ -9,6 +9,7 @@ from ..models.xero_move_export import KEEP_STATUS
 VERDICTS = [
     ("create", "To create"),
     ("update", "To update"),
+    ("follow", "To complete"),
     ("skip", "Skipped"),
     ("blocked", "Blocked"),
     ("created", "Created"),
@@ -68,6 +69,8 @@ class XeroSendWizard(models.TransientModel):
     send_label = fields.Char(compute="_compute_counts")
     create_count = fields.Integer(compute="_compute_counts")
     update_count = fields.Integer(compute="_compute_counts")
+    # In Xero, unchanged, with their file or allocation still to do.
+    follow_count = fields.Integer(compute="_compute_counts")
     skip_count = fields.Integer(compute="_compute_counts")
     blocked_count = fields.Integer(compute="_compute_counts")
     sent_count = fields.Integer(compute="_compute_counts")
@@ -82,6 +85,7 @@ class XeroSendWizard(models.TransientModel):
             verdicts = wizard.line_ids.mapped("verdict")
             wizard.create_count = verdicts.count("create")
             wizard.update_count = verdicts.count("update")
+            wizard.follow_count = verdicts.count("follow")
             wizard.skip_count = verdicts.count("skip") + verdicts.count("skipped")
             wizard.blocked_count = verdicts.count("blocked")
             wizard.sent_count = verdicts.count("created") + verdicts.count("updated")
@@ -93,9 +97,10 @@ class XeroSendWizard(models.TransientModel):
             wizard.can_fix = is_manager and any(
                 line.verdict == "blocked" and line.fixable for line in wizard.line_ids
             )
-            wizard.send_label = _(
-                "Send %(count)s to Xero", count=wizard.create_count + wizard.update_count
-            )
+            wizard.send_label = _("Send %(count)s to Xero", count=wizard._going_count())
+
+    def _going_count(self):
+        return self.create_count + self.update_count + self.follow_count
 
     @api.depends("connection_id.status_message")
     def _compute_status_message(self):
@@ -215,13 +220,13 @@ class XeroSendWizard(models.TransientModel):
         self.ensure_one()
         if self.step != "review":
             raise UserError(_("Review the documents first."))
-        if not (self.create_count or self.update_count):
+        if not self._going_count():
             raise UserError(_("Nothing to send: every document is skipped or blocked."))
         self._check_update_status()
-        if self.action == "retry" or (
-            self.create_count + self.update_count > self.connection_id.background_threshold
-        ):
-            going = self.line_ids.filtered(lambda line: line.verdict in ("create", "update"))
+        if self.action == "retry" or self._going_count() > self.connection_id.background_threshold:
+            going = self.line_ids.filtered(
+                lambda line: line.verdict in ("create", "update", "follow")
+            )
             count = self.env["xero.move.export"]._enqueue(
                 self.connection_id, going.move_id, self.update_status
             )
