@@ -101,6 +101,11 @@ class MappingProblem(str):
     review offers Fix Mappings for these only."""
 
 
+class Unchanged(str):
+    """Why a document in Xero does not go: Xero has it as it is. A review that finds so says it
+    is sent, where an edit undone since (reset to draft, posted again as it was) said changed."""
+
+
 # Who reads a document's Xero fields: invoicing users and read-only accountants.
 XERO_READERS = "account.group_account_invoice,account.group_account_readonly"
 
@@ -467,7 +472,7 @@ class AccountMove(models.Model):
                 if steps:
                     # Claimed all the same: what follows its send goes.
                     return "follow", steps, *goes
-                return "skip", _("Already in Xero, unchanged."), None, None
+                return "skip", Unchanged(_("Already in Xero, unchanged.")), None, None
             return "update", _("Changed since sent: updated in Xero."), *goes
         if uncertain:
             return (

@@ -281,6 +281,25 @@ class TestSend(XeroSendCase):
         self.assertEqual(len(documents), 1)
         self.assertEqual(float(documents[0]["Total"]), bill.amount_total)
 
+    def test_a_bill_put_back_as_it_was_shows_as_sent_once_reviewed(self):
+        """Reset to draft and posted again unchanged, a bill shows as changed since sent (its
+        edit is not compared with Xero's version until a review). The review finds Xero has it
+        as it is: the bill shows as sent again, off the list of those to send again, and
+        nothing goes."""
+        bill = self.make_move()
+        self.send(bill)
+        bill.button_draft()
+        bill.action_post()
+        self.assertEqual(bill.xero_state, "changed")
+        wizard, review = self.review(bill)
+        self.assertEqual(review[bill], ("skip", "Already in Xero, unchanged."))
+        self.env.invalidate_all()
+        self.assertEqual(bill.xero_state, "sent")
+        with self.assertRaisesRegex(UserError, "Nothing to send"):
+            wizard.action_send()
+        self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 1)
+        self.assertFalse(self.sandbox_log("/api.xro/2.0/Invoices", "POST"), "nothing updated")
+
     def test_sent_to_another_organisation_is_not_sent_again(self):
         bill = self.make_move()
         self.connection.rounding_account_id = self.connection.account_ids.filtered(

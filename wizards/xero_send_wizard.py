@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.account_move import MappingProblem
+from ..models.account_move import MappingProblem, Unchanged
 from ..models.xero_connection import INVOICE_STATUSES
 from ..models.xero_export_batch import insert_lines
 from ..models.xero_move_export import KEEP_STATUS
@@ -148,6 +148,19 @@ class XeroSendWizard(models.TransientModel):
             self.step = "connect"
             return
         review = self.move_ids._xero_review(connection, self.action, with_data=False)
+        # Those marked changed since sent that Xero has as they are (an edit undone) are sent,
+        # as this review found: off the list of documents to send again.
+        unchanged = [
+            move.id for move, (_v, why, _d, _b) in review.items() if isinstance(why, Unchanged)
+        ]
+        if unchanged:
+            self.env["xero.move.export"].sudo().search(
+                [
+                    ("move_id", "in", unchanged),
+                    ("tenant_id", "=", connection.tenant_id),
+                    ("changed", "=", True),
+                ]
+            ).changed = False
         self._show(
             "review",
             [
