@@ -814,9 +814,11 @@ class XeroMoveExport(models.Model):
     @api.model
     def _find_in_xero(self, connection, attempts):
         """{export id: Xero document, None or [Xero documents]} for `attempts` ({export id:
-        attempt}): the document this app created with the same type, number, contact, date and
-        total, not deleted or voided since; None when there is none; the list of them when
-        several could be it (nothing is guessed). Raises XeroError when Xero cannot be asked."""
+        attempt}): the document with the same type, number, contact, date and total, not deleted
+        or voided since, and linked to no other document of Odoo (an invoice, one this app
+        created: Xero tells that of invoices only); None when there is none; the list of them
+        when several could be it (nothing is guessed). Raises XeroError when Xero cannot be
+        asked."""
         client = connection._client()
         found = {}
         by_kind = {}
@@ -834,7 +836,10 @@ class XeroMoveExport(models.Model):
                 chunk = numbers[start : start + NUMBERS_PER_LOOKUP]
                 where = " OR ".join(f"{field}=={_quote(number)}" for number in chunk)
                 candidates += client.iter_documents(
-                    connection.tenant_id, kind, where=where, created_by_my_app=True
+                    connection.tenant_id,
+                    kind,
+                    where=where,
+                    created_by_my_app=kind == "Invoices",
                 )
             matching = {
                 export_id: [

@@ -460,6 +460,24 @@ class TestSend(XeroSendCase):
         self.assertEqual(len(self.sandbox_log("/api.xro/2.0/Invoices", "PUT")), 1)
         self.assertIn("Linked, not created again", bill.message_ids[0].body)
 
+    def test_a_credit_note_whose_answer_was_lost_is_linked_not_created_twice(self):
+        """As a bill is, through the where filter alone: Xero's list of credit notes takes
+        neither IDs nor createdByMyApp (its OpenAPI), and ignores them."""
+        bill = self.make_move()
+        self.send(bill)
+        refund = self.reverse(bill, "Broken bottles")
+        refund.action_post()
+        self.sandbox_control("faults", drop={"count": 1, "path_prefix": "/api.xro/2.0/CreditNotes"})
+        self.send(refund, "credit_note")
+        self.assertEqual(refund.xero_state, "uncertain")
+        self.send(refund, "credit_note")
+        self.assertEqual(refund.xero_state, "sent", refund.xero_error)
+        (credit_note,) = self.xero_documents("credit_notes")
+        self.assertEqual(refund.xero_id, credit_note["CreditNoteID"])
+        self.assertEqual(len(self.sandbox_log("/api.xro/2.0/CreditNotes", "PUT")), 1)
+        (lookup,) = self.sandbox_log("/api.xro/2.0/CreditNotes", "GET")
+        self.assertEqual(set(lookup["query"]), {"where", "page"})
+
     def _lost_pair(self, ref, second_lines=None):
         """Two bills of one vendor and day with the same reference (ACCPAY numbers are not
         unique in Xero: a vendor numbering its dockets by order), whose request's answer is

@@ -1004,13 +1004,36 @@ def test_writes_send_their_collection(mocked, xero, method, verb, collection):
     assert parse_qs(urlsplit(call.request.url).query) == {"summarizeErrors": ["true"]}
 
 
-@pytest.mark.parametrize(
-    ("method", "collection"), [("get_invoices", "Invoices"), ("get_credit_notes", "CreditNotes")]
-)
-def test_documents_are_read_by_ids(mocked, xero, method, collection):
-    mocked.get(API + collection, json={collection: [{"Status": "DRAFT"}]})
-    assert getattr(xero, method)(TENANT, ["a", "b"]) == [{"Status": "DRAFT"}]
+def test_invoices_are_read_by_ids(mocked, xero):
+    mocked.get(API + "Invoices", json={"Invoices": [{"Status": "DRAFT"}]})
+    assert xero.get_invoices(TENANT, ["a", "b"]) == [{"Status": "DRAFT"}]
     assert parse_qs(urlsplit(mocked.calls[0].request.url).query) == {"IDs": ["a,b"]}
+
+
+GUID_A = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+GUID_B = "F0E1D2C3-B4A5-9687-7869-5A4B3C2D1E0F"
+
+
+def test_credit_notes_are_read_by_ids_through_where(mocked, xero):
+    """Xero's list of credit notes takes no IDs (getCreditNotes in its OpenAPI): the ids are
+    asked in the where filter, with the caller's own filter kept."""
+    mocked.get(API + "CreditNotes", json={"CreditNotes": [{"Status": "DRAFT"}]})
+    assert xero.get_credit_notes(TENANT, [GUID_A, GUID_B]) == [{"Status": "DRAFT"}]
+    xero.get_credit_notes(TENANT, [GUID_A], where='Status=="DRAFT"', page=2)
+    first, second = (parse_qs(urlsplit(call.request.url).query) for call in mocked.calls)
+    assert first == {"where": [f'CreditNoteID==Guid("{GUID_A}") OR CreditNoteID==Guid("{GUID_B}")']}
+    assert second == {
+        "where": [f'(Status=="DRAFT") AND (CreditNoteID==Guid("{GUID_A}"))'],
+        "page": ["2"],
+    }
+
+
+def test_credit_notes_are_not_asked_for_what_xero_does_not_filter(mocked, xero):
+    with pytest.raises(ValueError, match="Not a Xero id"):
+        xero.get_credit_notes(TENANT, ['x") OR Total>0 OR ("'])
+    with pytest.raises(ValueError, match="credit notes an app created"):
+        list(xero.iter_documents(TENANT, "CreditNotes", where="X", created_by_my_app=True))
+    assert not mocked.calls
 
 
 def test_documents_by_many_ids_are_asked_fifty_at_a_time_and_every_page_is_read(mocked, xero):

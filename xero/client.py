@@ -7,6 +7,7 @@ one per unit of work.
 
 import datetime
 import logging
+import re
 import time
 from contextlib import nullcontext
 from urllib.parse import quote
@@ -24,6 +25,7 @@ ATTACHMENT_KINDS = ("Invoices", "CreditNotes")
 # Xero's paged answers.
 IDS_PER_REQUEST = 50
 PAGE_SIZE = 100
+GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _LIMIT_HEADERS = {
     "minute": "X-MinLimit-Remaining",
     "day": "X-DayLimit-Remaining",
@@ -211,10 +213,9 @@ class XeroClient:
         """One page of invoices: by `ids`, by a `where` filter, those this app created."""
         return self._list("Invoices", tenant_id, ids, where, page, created_by_my_app)
 
-    def get_credit_notes(
-        self, tenant_id, ids=None, *, where=None, page=None, created_by_my_app=False
-    ):
-        return self._list("CreditNotes", tenant_id, ids, where, page, created_by_my_app)
+    def get_credit_notes(self, tenant_id, ids=None, *, where=None, page=None):
+        """One page of credit notes: by `ids`, by a `where` filter."""
+        return self._list("CreditNotes", tenant_id, ids, where, page, False)
 
     def get_credit_note(self, tenant_id, credit_note_id):
         """One credit note, with its `Allocations` and `RemainingCredit`."""
@@ -243,10 +244,18 @@ class XeroClient:
                 page += 1
 
     def _list(self, kind, tenant_id, ids, where, page, created_by_my_app):
-        params = {"IDs": ",".join(ids or ()), "where": where, "page": page}
+        if kind == "CreditNotes":
+            # Xero's list of credit notes takes neither IDs nor createdByMyApp (getCreditNotes in
+            # its OpenAPI has where, order and page): ids are asked in the `where` filter, which
+            # an unknown parameter, ignored, would leave listing every credit note.
+            if created_by_my_app:
+                raise ValueError("Xero does not list the credit notes an app created.")
+            params = {"where": _all_of(where, _ids_where("CreditNoteID", ids)), "page": page}
+        else:
+            params = {"IDs": ",".join(ids or ()), "where": where, "page": page}
+            if created_by_my_app:
+                params["createdByMyApp"] = "true"
         params = {key: value for key, value in params.items() if value}
-        if created_by_my_app:
-            params["createdByMyApp"] = "true"
         return self.request("GET", kind, tenant_id=tenant_id, params=params)[kind]
 
     def put_attachment(
@@ -321,3 +330,21 @@ class XeroClient:
             value = response.headers.get(header)
             if value is not None and value.strip().isdigit():
                 self.limits_remaining[name] = int(value)
+
+
+def _ids_where(field, ids):
+    """A `where` filter keeping the objects whose `field` is one of `ids` (Xero's GUIDs)."""
+    if not ids:
+        return None
+    for id_ in ids:
+        if not GUID.fullmatch(id_):
+            raise ValueError(f"Not a Xero id: {id_!r}")
+    return " OR ".join(f'{field}==Guid("{id_}")' for id_ in ids)
+
+
+def _all_of(*filters):
+    """`where` filters that must all hold, as one."""
+    filters = [f for f in filters if f]
+    if len(filters) < 2:
+        return filters[0] if filters else None
+    return " AND ".join(f"({f})" for f in filters)

@@ -57,6 +57,22 @@ def test_sales_credit_notes_are_numbered_and_computed(au):
     ]
 
 
+def test_the_list_of_credit_notes_is_filtered_by_where_only(au):
+    """As Xero's OpenAPI describes getCreditNotes: where, order and page. IDs, Statuses and
+    createdByMyApp are invoices' parameters, which the list of credit notes ignores."""
+    first, second = au.create("CreditNotes", credit_note(), credit_note(Status="DRAFT"))
+    every = {first["CreditNoteID"], second["CreditNoteID"]}
+
+    def listed(**params):
+        found = au.get("CreditNotes", params=params).json()["CreditNotes"]
+        return {c["CreditNoteID"] for c in found}
+
+    assert listed(IDs=first["CreditNoteID"]) == every
+    assert listed(Statuses="DRAFT") == every
+    assert listed(createdByMyApp="true") == every
+    assert listed(where=f'CreditNoteID==Guid("{first["CreditNoteID"]}")') == {first["CreditNoteID"]}
+
+
 def test_credit_notes_take_a_currency_rate_and_tax_amounts_as_invoices_do(au):
     (usd,) = au.create(
         "CreditNotes",
