@@ -905,13 +905,8 @@ class TestSendMore(XeroSendCase):
         bill = self.make_move()
         self.scan(bill, "bondi-8841.pdf")
         self.send(bill)
-        attachments = requests.get(
-            f"{self.sandbox.url}/_sandbox/state",
-            params={"tenant_id": seed.AU_TENANT_ID},
-            timeout=SANDBOX_TIMEOUT,
-        ).json()["organisations"][0]["attachments"]
         self.assertEqual(
-            [(a["document_id"], a["FileName"]) for a in attachments],
+            [(a["document_id"], a["FileName"]) for a in self.xero_documents("attachments")],
             [(bill.xero_id, "bondi-8841.pdf")],
         )
         self.assertFalse(bill.xero_export_id.attachment_pending)
@@ -959,13 +954,8 @@ class TestSendMore(XeroSendCase):
         results = self.send(bill)
         self.assertEqual(results[bill][0], "skipped", "nothing of the bill itself went")
         self.env.invalidate_all()
-        attachments = requests.get(
-            f"{self.sandbox.url}/_sandbox/state",
-            params={"tenant_id": seed.AU_TENANT_ID},
-            timeout=SANDBOX_TIMEOUT,
-        ).json()["organisations"][0]["attachments"]
         self.assertEqual(
-            [(a["document_id"], a["FileName"]) for a in attachments],
+            [(a["document_id"], a["FileName"]) for a in self.xero_documents("attachments")],
             [(bill.xero_id, "bondi-8843.pdf")],
         )
         self.assertFalse(export.attachment_pending or export.queued or export.warning)
