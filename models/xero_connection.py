@@ -118,6 +118,12 @@ class XeroConnection(models.Model):
         compute="_compute_app_from_server",
         help="The client id, secret and Xero URLs come from the server configuration.",
     )
+    server_settings = fields.Text(
+        "From the Server",
+        compute="_compute_server_settings",
+        groups="account.group_account_manager",
+        help="The settings of the server configuration in force here, over this form's own.",
+    )
     scope_mode = fields.Selection(
         [
             ("granular", "Granular scopes (apps created on or after 2 March 2026)"),
@@ -394,6 +400,20 @@ class XeroConnection(models.Model):
 
     def _compute_app_from_server(self):
         self.app_from_server = bool(server_setting("client_id"))
+
+    def _compute_server_settings(self):
+        """What the server configuration sets, as in force: the app's client id and the Xero
+        URLs as they are, a client secret only as being set."""
+        lines = []
+        if server_setting("client_id"):
+            lines.append(_("Client ID: %(value)s", value=server_setting("client_id")))
+        if server_setting("client_secret"):
+            lines.append(_("Client secret: set"))
+        for name in ("login_url", "identity_url", "api_url", "app_url"):
+            if server_setting(name):
+                label = self._fields[name].string
+                lines.append(f"{label}: {server_setting(name)}")
+        self.server_settings = "\n".join(lines) or False
 
     def _compute_redirect_uri(self):
         for connection in self:

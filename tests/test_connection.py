@@ -536,6 +536,26 @@ class TestTokens(XeroSandboxMixin, HttpCase):
         ):
             self.assertEqual(self.connection._oauth().client_secret, "its-secret")
 
+    def test_the_form_shows_what_the_server_configuration_sets(self):
+        """A partner's server sets the app: the form shows that app, not the database's own
+        client id (a secret only as being set), and the URLs the server fixes."""
+        self.assertFalse(self.connection.server_settings)
+        settings = {
+            "xero_client_id": "from-server",
+            "xero_client_secret": "its-secret",
+            "xero_api_url": self.connection.api_url,
+        }
+        with patch.dict(config.options, settings):
+            self.connection.invalidate_recordset()
+            self.assertEqual(
+                self.connection.server_settings.splitlines(),
+                [
+                    "Client ID: from-server",
+                    "Client secret: set",
+                    f"API URL: {self.connection.api_url}",
+                ],
+            )
+
     def test_disconnect_removes_the_connection_at_xero_and_wipes_tokens(self):
         xero_connection_id = self.connection.xero_connection_id
         done = self.connection.action_disconnect()
