@@ -18,6 +18,8 @@ VERDICTS = [
     ("failed", "Failed"),
     ("queued", "Waiting"),
 ]
+# The review's verdicts of the documents a send makes go.
+GOING_VERDICTS = ("create", "update", "follow")
 
 
 class XeroSendWizard(models.TransientModel):
@@ -97,10 +99,11 @@ class XeroSendWizard(models.TransientModel):
             wizard.can_fix = is_manager and any(
                 line.verdict == "blocked" and line.fixable for line in wizard.line_ids
             )
-            wizard.send_label = _("Send %(count)s to Xero", count=wizard._going_count())
+            wizard.send_label = _("Send %(count)s to Xero", count=len(wizard._going()))
 
-    def _going_count(self):
-        return self.create_count + self.update_count + self.follow_count
+    def _going(self):
+        """The lines of the documents that go, as reviewed."""
+        return self.line_ids.filtered(lambda line: line.verdict in GOING_VERDICTS)
 
     @api.depends("connection_id.status_message")
     def _compute_status_message(self):
@@ -233,13 +236,11 @@ class XeroSendWizard(models.TransientModel):
         self.ensure_one()
         if self.step != "review":
             raise UserError(_("Review the documents first."))
-        if not self._going_count():
+        going = self._going()
+        if not going:
             raise UserError(_("Nothing to send: every document is skipped or blocked."))
         self._check_update_status()
-        if self.action == "retry" or self._going_count() > self.connection_id.background_threshold:
-            going = self.line_ids.filtered(
-                lambda line: line.verdict in ("create", "update", "follow")
-            )
+        if self.action == "retry" or len(going) > self.connection_id.background_threshold:
             count = self.env["xero.move.export"]._enqueue(
                 self.connection_id, going.move_id, self.update_status
             )
