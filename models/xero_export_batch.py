@@ -37,6 +37,7 @@ from .xero_move_export import (
     NUMBER_FIELDS,
     RECONNECT_WAIT,
     UNQUEUED,
+    new_steps,
     steps_left,
 )
 from .xero_rate_limit import limit_name
@@ -642,8 +643,7 @@ class _Run:
             claim["version"] = claim["attempt"]["version"]
             claim["status"] = document.get("Status")
             # As _link records them.
-            claim["attachment_pending"] = bool(self.connection.send_attachments)
-            claim["allocation_pending"] = bool(move.reversed_entry_id)
+            claim.update(new_steps(self.connection, move))
             if unchanged:
                 claim.update(done=True, sent=True)
                 self.log(
@@ -1004,12 +1004,8 @@ class _Run:
             claim = self.claims[move.id]
             xero_id = element[ID_FIELDS[kind]]
             created = not claim["xero_id"]
-            if created:
-                claim.update(
-                    attachment_pending=bool(self.connection.send_attachments),
-                    allocation_pending=bool(move.reversed_entry_id),
-                )
-            claim.update(xero_id=xero_id, status=element.get("Status"), sent=True)
+            steps = new_steps(self.connection, move) if created else {}
+            claim.update(steps, xero_id=xero_id, status=element.get("Status"), sent=True)
             number = element.get(NUMBER_FIELDS[kind]) or False
             warning = "\n".join(filter(None, [*warnings, _xero_warnings(element)]))
             sent[move.id] = {
@@ -1020,11 +1016,7 @@ class _Run:
                 "warning": warning or False,
                 "version": version,
             }
-            if created:
-                sent[move.id].update(
-                    attachment_pending=claim["attachment_pending"],
-                    allocation_pending=claim["allocation_pending"],
-                )
+            sent[move.id].update(steps)
             # Its file and allocation follow in this run; should the worker die before they
             # go, the queue does them.
             file, allocation = self.steps_left(move)

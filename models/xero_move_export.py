@@ -86,6 +86,15 @@ UNQUEUED = {
 }
 
 
+def new_steps(connection, move):
+    """The steps of `move` new in Xero, still to do after its send: its file (when `connection`
+    sends files), and its allocation (a credit note)."""
+    return {
+        "attachment_pending": bool(connection.send_attachments),
+        "allocation_pending": bool(move.reversed_entry_id),
+    }
+
+
 def steps_left(connection, attachment_pending, allocation_pending, status):
     """(file, allocation): whether a send of a document in Xero still attaches its file (when
     `connection` sends files) and makes its allocation (when the credit note is approved in
@@ -987,10 +996,11 @@ class XeroMoveExport(models.Model):
         self.ensure_one()
         kind = self.attempt["kind"]
         xero_id = document[ID_FIELDS[kind]]
+        pending = new_steps(connection, self.move_id)
         file, allocation = steps_left(
             connection,
-            True,
-            bool(self.move_id.reversed_entry_id),
+            pending["attachment_pending"],
+            pending["allocation_pending"],
             document.get("Status"),
         )
         self._transition(
@@ -1004,8 +1014,7 @@ class XeroMoveExport(models.Model):
                 "version": self.attempt["version"],
                 "attempt": False,
                 "error": False,
-                "attachment_pending": connection.send_attachments,
-                "allocation_pending": bool(self.move_id.reversed_entry_id),
+                **pending,
                 **(
                     self._steps_to_follow(self.claimed_by_id.id or self.env.uid, file)
                     if file or allocation
